@@ -1,0 +1,142 @@
+/* shoal-frame.h: the protocol v1 wire codec (private)
+ *
+ * Pure functions over bytes, no I/O: what goes on the wire and how it is
+ * taken apart again, with every check a stranger's bytes need. The normative
+ * description is doc/PROTOCOL.md; this file must agree with it.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The protocol versions this build speaks. */
+#define SHOAL_PROTOCOL_VERSION_MIN 1
+#define SHOAL_PROTOCOL_VERSION_MAX 1
+
+/* Every frame: type (u8), flags (u8), reserved (u16, zero), body length (u32),
+ * all big-endian, then the body. */
+#define SHOAL_FRAME_HEADER_SIZE 8
+
+/* The largest body of a data frame, and so the largest message. */
+#define SHOAL_FRAME_MAX_DATA_BODY (16u * 1024u * 1024u)
+
+/* The largest body of a control frame (hello, goodbye). */
+#define SHOAL_FRAME_MAX_CONTROL_BODY 4096u
+
+/* Ping and pong bodies are exactly this long: one u64 stamp. */
+#define SHOAL_FRAME_PING_BODY_SIZE 8u
+
+/* Names are DNS-SD instance labels, so at most 63 bytes of UTF-8. */
+#define SHOAL_NAME_MAX_BYTES 63
+
+typedef enum {
+  SHOAL_FRAME_HELLO = 0x01,
+  SHOAL_FRAME_GOODBYE = 0x02,
+  SHOAL_FRAME_PING = 0x03,
+  SHOAL_FRAME_PONG = 0x04,
+  SHOAL_FRAME_UNICAST = 0x10,
+  SHOAL_FRAME_BROADCAST = 0x11,
+} ShoalFrameType;
+
+typedef enum {
+  SHOAL_GOODBYE_SHUTDOWN = 0,
+  SHOAL_GOODBYE_DUPLICATE = 1,
+  SHOAL_GOODBYE_PROTOCOL_ERROR = 2,
+  SHOAL_GOODBYE_VERSION_MISMATCH = 3,
+  SHOAL_GOODBYE_REPLACED = 4,
+  SHOAL_GOODBYE_SELF = 5,
+  SHOAL_GOODBYE_TIMEOUT = 6,
+  SHOAL_GOODBYE_OVERLOADED = 7,
+} ShoalGoodbyeCode;
+
+typedef struct {
+  guint8  type;
+  guint8  flags;
+  guint32 body_length;
+} ShoalFrameHeader;
+
+/* Header */
+
+void         shoal_frame_header_write  (guint8            out[SHOAL_FRAME_HEADER_SIZE],
+                                        ShoalFrameType    type,
+                                        guint32           body_length);
+gboolean     shoal_frame_header_parse  (const guint8      data[SHOAL_FRAME_HEADER_SIZE],
+                                        gsize             max_data_body,
+                                        ShoalFrameHeader *out,
+                                        GError          **error);
+const gchar *shoal_frame_type_to_string (guint8 type);
+
+/* Hello */
+
+typedef struct {
+  guint32  version;      /* highest version the sender speaks */
+  guint32  min_version;  /* lowest version the sender speaks */
+  gchar   *peer_id;      /* 32 lowercase hex */
+  gchar   *session_id;   /* 32 lowercase hex, random per start */
+  gchar   *name;         /* 1..63 bytes of UTF-8 */
+  guint16  port;         /* the sender's listening port, 0 if none */
+} ShoalHello;
+
+void         shoal_hello_clear         (ShoalHello       *hello);
+GBytes      *shoal_frame_encode_hello  (const ShoalHello *hello);
+gboolean     shoal_frame_decode_hello  (GBytes           *body,
+                                        ShoalHello       *out,
+                                        GError          **error);
+gboolean     shoal_hello_negotiate     (const ShoalHello *remote,
+                                        guint32          *out_version,
+                                        GError          **error);
+
+/* Goodbye */
+
+GBytes      *shoal_frame_encode_goodbye (ShoalGoodbyeCode  code,
+                                         const gchar      *message);
+gboolean     shoal_frame_decode_goodbye (GBytes           *body,
+                                         guint32          *out_code,
+                                         gchar           **out_message,
+                                         GError          **error);
+const gchar *shoal_goodbye_code_to_string (guint32 code);
+
+/* Ping and pong */
+
+GBytes      *shoal_frame_encode_ping   (ShoalFrameType    type,
+                                        guint64           stamp);
+gboolean     shoal_frame_decode_ping   (GBytes           *body,
+                                        guint64          *out_stamp,
+                                        GError          **error);
+
+/* Data */
+
+GBytes      *shoal_frame_encode_data_header (ShoalFrameType type,
+                                             gsize          payload_length);
+
+/* Reader: cuts frames out of a byte stream */
+
+typedef enum {
+  SHOAL_FRAME_READ_NEED_MORE,
+  SHOAL_FRAME_READ_FRAME,
+  SHOAL_FRAME_READ_ERROR,
+} ShoalFrameReadResult;
+
+typedef struct _ShoalFrameReader ShoalFrameReader;
+
+ShoalFrameReader     *shoal_frame_reader_new        (gsize             max_data_body);
+void                  shoal_frame_reader_free       (ShoalFrameReader *self);
+guint8               *shoal_frame_reader_get_buffer (ShoalFrameReader *self,
+                                                     gsize            *out_size);
+void                  shoal_frame_reader_commit     (ShoalFrameReader *self,
+                                                     gsize             n_bytes);
+ShoalFrameReadResult  shoal_frame_reader_pop        (ShoalFrameReader *self,
+                                                     ShoalFrameHeader *out_header,
+                                                     GBytes          **out_body,
+                                                     GError          **error);
+gsize                 shoal_frame_reader_get_pending (ShoalFrameReader *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalFrameReader, shoal_frame_reader_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShoalHello, shoal_hello_clear)
+
+G_END_DECLS
