@@ -570,7 +570,13 @@ commands_description (void)
                                              *commands[i].parameters ? _(commands[i].parameters) : "",
                                              NULL);
 
-      g_string_append_printf (text, "  %-24s %s\n", usage, _(commands[i].summary));
+      glong pad;
+
+      /* Pad by characters, not bytes: translated parameters need not be ASCII. */
+      g_string_append_printf (text, "  %s ", usage);
+      for (pad = g_utf8_strlen (usage, -1); pad < 24; pad++)
+        g_string_append_c (text, ' ');
+      g_string_append_printf (text, "%s\n", _(commands[i].summary));
     }
   g_string_append (text, _("\nPEER is a peer id, a unique prefix of one, or a unique peer name.\n"
                            "Exit status: 0 on success, 1 on an error, 2 on a usage error."));

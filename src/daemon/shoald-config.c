@@ -118,10 +118,13 @@ get_uint_key (GKeyFile     *keyfile,
   g_strstrip (text);
   if (!g_ascii_string_to_unsigned (text, 10, min, max, value_out, NULL))
     {
+      /* The bounds go in as text: xgettext cannot read G_GUINT64_FORMAT. */
+      g_autofree gchar *min_text = g_strdup_printf ("%" G_GUINT64_FORMAT, min);
+      g_autofree gchar *max_text = g_strdup_printf ("%" G_GUINT64_FORMAT, max);
+
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
-                   _("%s: invalid value “%s” for key “%s”: expected a number from %"
-                     G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
-                   origin, text, key, min, max);
+                   _("%s: invalid value “%s” for key “%s”: expected a number from %s to %s"),
+                   origin, text, key, min_text, max_text);
       return FALSE;
     }
   return TRUE;

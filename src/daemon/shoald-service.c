@@ -116,8 +116,8 @@ handle_broadcast (ShoalDbusService      *object,
   if (g_bytes_get_size (bytes) > SHOALD_MAX_PAYLOAD_BYTES)
     {
       g_dbus_method_invocation_return_error (invocation, SHOAL_ERROR, SHOAL_ERROR_MESSAGE_TOO_LARGE,
-                                             _("The message is %" G_GSIZE_FORMAT " bytes; at most %u bytes are allowed"),
-                                             g_bytes_get_size (bytes), SHOALD_MAX_PAYLOAD_BYTES);
+                                             _("The message is %lu bytes; at most %u bytes are allowed"),
+                                             (gulong) g_bytes_get_size (bytes), SHOALD_MAX_PAYLOAD_BYTES);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (!shoal_node_get_running (self->node))

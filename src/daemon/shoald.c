@@ -61,7 +61,7 @@ start_node (Shoald *shoald)
     }
 
   shoald_service_refresh (shoald->service);
-  g_message ("Node %s (“%s”) is listening on port %u",
+  g_message (_("Node %s (“%s”) is listening on port %u"),
              shoal_node_get_id (shoald->node), shoal_node_get_name (shoald->node),
              (guint) shoal_node_get_port (shoald->node));
   return TRUE;
@@ -91,9 +91,9 @@ node_stopped_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!shoal_node_stop_finish (SHOAL_NODE (source), result, &error))
-    g_warning ("Stopping the node: %s", error->message);
+    g_warning (_("Stopping the node failed: %s"), error->message);
   else
-    g_message ("Stopped");
+    g_message (_("Stopped"));
   finish_stop (shoald);
 }
 
@@ -115,7 +115,7 @@ on_stop_signal (gpointer user_data)
 {
   Shoald *shoald = user_data;
 
-  g_message ("Saying goodbye to every peer and stopping");
+  g_message (_("Saying goodbye to every peer and stopping"));
   stop (shoald);
   return G_SOURCE_CONTINUE;
 }
@@ -154,7 +154,7 @@ on_name_lost (GDBusConnection *connection,
       return;
     }
 
-  g_warning ("Lost the bus name %s; stopping", name);
+  g_warning (_("Lost the bus name %s; stopping"), name);
   stop (shoald);
 }
 
@@ -319,8 +319,9 @@ main (int    argc,
       if (shoald.connection == NULL)
         {
           g_autofree gchar *message =
-            g_strdup_printf (_("Cannot connect to the %s bus: %s"),
-                             bus == SHOALD_BUS_SYSTEM ? "system" : "session", error->message);
+            g_strdup_printf (bus == SHOALD_BUS_SYSTEM ? _("Cannot connect to the system bus: %s")
+                                                      : _("Cannot connect to the session bus: %s"),
+                             error->message);
 
           fail (&shoald, message);
         }
