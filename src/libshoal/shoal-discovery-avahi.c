@@ -201,15 +201,18 @@ address_rank (GInetSocketAddress *address)
 static gchar *
 address_to_string (GInetSocketAddress *address)
 {
-  g_autofree gchar *inet = g_inet_address_to_string (g_inet_socket_address_get_address (address));
-  guint scope_id = g_inet_socket_address_get_scope_id (address);
+  GInetAddress *inet = g_inet_socket_address_get_address (address);
+  g_autofree gchar *string = g_inet_address_to_string (inet);
+  guint16 port = g_inet_socket_address_get_port (address);
+  guint scope_id;
 
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
+    return g_strdup_printf ("%s:%u", string, port);
+
+  scope_id = g_inet_socket_address_get_scope_id (address);
   if (scope_id != 0)
-    return g_strdup_printf ("[%s%%%u]:%u", inet, scope_id,
-                            g_inet_socket_address_get_port (address));
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (address)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%u", inet, g_inet_socket_address_get_port (address));
-  return g_strdup_printf ("%s:%u", inet, g_inet_socket_address_get_port (address));
+    return g_strdup_printf ("[%s%%%u]:%u", string, scope_id, port);
+  return g_strdup_printf ("[%s]:%u", string, port);
 }
 
 static gint
@@ -682,7 +685,7 @@ take_alternative_name (ShoalDiscoveryAvahi *self)
 {
   char *alternative = avahi_alternative_service_name (self->name);
 
-  g_message ("mDNS service name “%s” is taken on this network; announcing as “%s”",
+  g_message ("mDNS service name '%s' is taken on this network; announcing as '%s'",
              self->name, alternative);
   g_free (self->name);
   self->name = g_strdup (alternative);
@@ -713,7 +716,7 @@ entry_group_callback (AvahiEntryGroup      *group,
   switch (state)
     {
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
-      g_debug ("Avahi: announced as “%s” (%s port %u)",
+      g_debug ("Avahi: announced as '%s' (%s port %u)",
                self->name, SHOAL_DNS_SD_SERVICE_TYPE, self->port);
       break;
 
@@ -727,7 +730,7 @@ entry_group_callback (AvahiEntryGroup      *group,
       break;
 
     case AVAHI_ENTRY_GROUP_FAILURE:
-      g_warning ("Cannot announce “%s” over mDNS: %s; trying again in %u s",
+      g_warning ("Cannot announce '%s' over mDNS: %s; trying again in %u s",
                  self->name,
                  avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))),
                  RECONNECT_DELAY_SECONDS);
@@ -790,12 +793,12 @@ publish (ShoalDiscoveryAvahi *self,
 
   if (ret < 0)
     {
-      g_warning ("Cannot announce “%s” over mDNS: %s", self->name, avahi_strerror (ret));
+      g_warning ("Cannot announce '%s' over mDNS: %s", self->name, avahi_strerror (ret));
       avahi_entry_group_reset (self->group);
     }
   else
     {
-      g_debug ("Avahi: announcing “%s” (%s port %u, id %s, session %s)",
+      g_debug ("Avahi: announcing '%s' (%s port %u, id %s, session %s)",
                self->name, SHOAL_DNS_SD_SERVICE_TYPE, self->port, self->id, self->session_id);
     }
 
@@ -1083,7 +1086,7 @@ shoal_discovery_avahi_set_session_id (ShoalDiscoveryAvahi *self,
                                                      NULL, txt);
   avahi_string_list_free (txt);
   if (ret < 0)
-    g_warning ("Cannot update the mDNS TXT record of “%s”: %s", self->name, avahi_strerror (ret));
+    g_warning ("Cannot update the mDNS TXT record of '%s': %s", self->name, avahi_strerror (ret));
 }
 
 static void
