@@ -180,12 +180,12 @@ load_keyfile (ShoaldConfig  *self,
   self->port = (guint16) value;
 
   value = self->heartbeat_interval_ms;
-  if (!get_uint_key (keyfile, "heartbeat-interval", origin, 1, G_MAXINT, &value, error))
+  if (!get_uint_key (keyfile, "heartbeat-interval", origin, 10, 3600 * 1000, &value, error))
     return FALSE;
   self->heartbeat_interval_ms = (guint) value;
 
   value = self->heartbeat_timeout_ms;
-  if (!get_uint_key (keyfile, "heartbeat-timeout", origin, 1, G_MAXINT, &value, error))
+  if (!get_uint_key (keyfile, "heartbeat-timeout", origin, 20, 3600 * 1000, &value, error))
     return FALSE;
   self->heartbeat_timeout_ms = (guint) value;
 

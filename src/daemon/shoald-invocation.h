@@ -10,9 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* The largest payload one message may carry: the protocol's 16 MiB frame limit. */
-#define SHOALD_MAX_PAYLOAD_BYTES (16u * 1024u * 1024u)
-
 void shoald_invocation_return_error (GDBusMethodInvocation *invocation,
                                      const GError          *error);
 

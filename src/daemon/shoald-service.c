@@ -113,11 +113,11 @@ handle_broadcast (ShoalDbusService      *object,
 
   /* shoal_node_broadcast() reports no errors, only a count: check here what
    * Send() would refuse, so that both methods answer alike. */
-  if (g_bytes_get_size (bytes) > SHOALD_MAX_PAYLOAD_BYTES)
+  if (g_bytes_get_size (bytes) > (guint) SHOAL_NODE_MAX_MESSAGE_SIZE)
     {
       g_dbus_method_invocation_return_error (invocation, SHOAL_ERROR, SHOAL_ERROR_MESSAGE_TOO_LARGE,
                                              _("The message is %lu bytes; at most %u bytes are allowed"),
-                                             (gulong) g_bytes_get_size (bytes), SHOALD_MAX_PAYLOAD_BYTES);
+                                             (gulong) g_bytes_get_size (bytes), (guint) SHOAL_NODE_MAX_MESSAGE_SIZE);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (!shoal_node_get_running (self->node))

@@ -61,9 +61,8 @@ start_node (Shoald *shoald)
     }
 
   shoald_service_refresh (shoald->service);
-  g_message (_("Node %s (“%s”) is listening on port %u"),
-             shoal_node_get_id (shoald->node), shoal_node_get_name (shoald->node),
-             (guint) shoal_node_get_port (shoald->node));
+  /* The engine itself logs the port it listens on. */
+  g_debug ("Node %s started", shoal_node_get_id (shoald->node));
   return TRUE;
 }
 
