@@ -259,7 +259,11 @@ shoald_config_load_file (ShoaldConfig  *self,
 
   if (!g_file_get_contents (path, &data, NULL, &local_error))
     {
-      if (!must_exist && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      /* A default path that cannot exist (its parent is not a directory) is as
+       * missing as one that does not. */
+      if (!must_exist &&
+          (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+           g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR)))
         return TRUE;
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
                    _("Cannot read the config file: %s"), local_error->message);
