@@ -790,6 +790,75 @@ test_silent_peer (Fixture       *f,
   g_free (frozen.id);
 }
 
+static void
+test_slow_reader (Fixture       *f,
+                  gconstpointer  data)
+{
+  Frozen frozen = { 0, };
+  g_autoptr(GBytes) megabyte = g_bytes_new_take (g_malloc0 (1024 * 1024), 1024 * 1024);
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  guint queued = 0;
+
+  g_test_summary ("Sending to a peer that stops reading fills a bounded queue and then "
+                  "answers QueueFull instead of growing without limit, and the link is "
+                  "dropped once the peer stays stuck");
+
+  f->n_nodes = 2;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("sender%u", i);
+
+      f->nodes[i] = new_node (f, name, 100, 600);
+      start_node (f->nodes[i]);
+      frozen.ports[i] = shoal_node_get_port (f->nodes[i]);
+      g_signal_connect (f->nodes[i], "peer-disconnected", G_CALLBACK (count_disconnect_cb), f);
+    }
+
+  frozen.state_dir = g_build_filename (f->tmpdir, "stuck", NULL);
+  g_mutex_init (&frozen.lock);
+  g_cond_init (&frozen.cond);
+  thread = g_thread_new ("stuck-node", frozen_thread, &frozen);
+  g_assert_true (wait_for (both_see_frozen, f, 5000));
+
+  g_mutex_lock (&frozen.lock);
+  frozen.freeze = TRUE;
+  g_mutex_unlock (&frozen.lock);
+
+  /* 1 MiB at a time, letting the writes go out between sends. */
+  while (queued < 200)
+    {
+      if (!shoal_node_send (f->nodes[0], frozen.id, megabyte, &error))
+        break;
+      queued++;
+      for (guint i = 0; i < 20; i++)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_QUEUE_FULL);
+  g_test_message ("queue full after %u MiB", queued);
+  /* The 32 MiB queue plus what the kernel's socket buffers took. */
+  g_assert_cmpuint (queued, >=, 32);
+  g_assert_cmpuint (queued, <, 32 + 64);
+
+  g_assert_true (wait_for (both_lost_frozen, f, 5000));
+  g_clear_error (&error);
+  shoal_node_send (f->nodes[0], frozen.id, megabyte, &error);
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER);
+
+  g_mutex_lock (&frozen.lock);
+  frozen.thaw = TRUE;
+  g_cond_broadcast (&frozen.cond);
+  g_mutex_unlock (&frozen.lock);
+  g_thread_join (thread);
+
+  for (guint i = 0; i < 2; i++)
+    g_signal_handlers_disconnect_by_data (f->nodes[i], f);
+  g_mutex_clear (&frozen.lock);
+  g_cond_clear (&frozen.cond);
+  g_free (frozen.state_dir);
+  g_free (frozen.id);
+}
+
 /* Strangers */
 
 typedef struct {
@@ -1087,6 +1156,7 @@ main (int   argc,
   ADD ("/node/simultaneous-dial", test_simultaneous_dial);
   ADD ("/node/clean-stop", test_clean_stop);
   ADD ("/node/silent-peer", test_silent_peer);
+  ADD ("/node/slow-reader", test_slow_reader);
   ADD ("/node/garbage", test_garbage);
   ADD ("/node/version-mismatch", test_version_mismatch);
   ADD ("/node/errors", test_errors);
