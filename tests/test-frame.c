@@ -618,6 +618,33 @@ test_hello_malformed (void)
     assert_hello_refused (bad, "normal-form");
   }
 
+  /* A whole, otherwise valid hello with one non-zero padding byte: GLib
+   * would read every key from it, so only the normal-form check refuses it.
+   * Entry one is "version\0", <uint32 1> ("01 00 00 00 00 'u'") and its
+   * offset byte (08, where the key ends): 15 bytes, so byte 15 pads entry
+   * two to 8-byte alignment. */
+  {
+    HelloEdit edit = { 0 };
+    g_autoptr(GBytes) good = build_hello_body (&edit);
+    g_autoptr(GBytes) bad = NULL;
+    g_autoptr(GVariant) check = NULL;
+    gsize size = g_bytes_get_size (good);
+    guint8 *data = g_memdup2 (g_bytes_get_data (good, NULL), size);
+    guint32 version = 0;
+    guint16 port = 0;
+
+    g_assert_cmpmem (data, 15, "version\0\1\0\0\0\0u\x08", 15);
+    g_assert_cmpuint (data[15], ==, 0);
+    data[15] = 0x55;
+    bad = g_bytes_new_take (data, size);
+    check = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bad, FALSE));
+    g_assert_false (g_variant_is_normal_form (check));
+    g_assert_true (g_variant_lookup (check, "version", "u", &version));
+    g_assert_true (g_variant_lookup (check, "port", "q", &port));
+    g_assert_cmpuint (port, ==, 4242);
+    assert_hello_refused (bad, "normal-form");
+  }
+
   /* A name that is not UTF-8 cannot even be a GVariant string. */
   {
     HelloEdit edit = { .replace = "name", .value = g_variant_new_string ("ab\xc3\xa9") };
@@ -1436,7 +1463,7 @@ test_reader_over_limit (void)
   /* The error also comes from get_buffer's side: a bad header committed in one
    * go and asked for room before any pop gets no room for its body. */
   {
-    g_autoptr(ShoalFrameReader) reader = shoal_frame_reader_new (1000);
+    g_autoptr(ShoalFrameReader) reader = shoal_frame_reader_new (SHOAL_FRAME_MAX_DATA_BODY);
     g_autoptr(GBytes) body = NULL;
     g_autoptr(GError) error = NULL;
     guint8 bad_header[SHOAL_FRAME_HEADER_SIZE];
@@ -1444,16 +1471,16 @@ test_reader_over_limit (void)
     guint8 *buffer;
     gsize space;
 
-    shoal_frame_header_write (bad_header, SHOAL_FRAME_UNICAST, 1001);
+    shoal_frame_header_write (bad_header, SHOAL_FRAME_UNICAST, SHOAL_FRAME_MAX_DATA_BODY + 1);
     buffer = shoal_frame_reader_get_buffer (reader, &space);
     memcpy (buffer, bad_header, 8);
     shoal_frame_reader_commit (reader, 8);
     buffer = shoal_frame_reader_get_buffer (reader, &space);
-    g_assert_cmpuint (space, <, 1001);
+    g_assert_cmpuint (space, <=, CHUNK_SIZE);
     g_assert_cmpint (shoal_frame_reader_pop (reader, &header, &body, &error), ==,
                      SHOAL_FRAME_READ_ERROR);
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-    g_assert_nonnull (strstr (error->message, "1001"));
+    g_assert_nonnull (strstr (error->message, "16777217"));
     g_assert_nonnull (strstr (error->message, "unicast"));
   }
 }
