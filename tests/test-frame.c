@@ -1485,6 +1485,101 @@ test_reader_over_limit (void)
   }
 }
 
+/* The examples in doc/PROTOCOL.md */
+
+/* Collects the bytes of the example in @section (up to the next heading) that
+ * starts with the line @first_line: hex pairs, after an optional four-digit
+ * address column, up to the first word that is not a hex pair or a "|". */
+static GByteArray *
+doc_example_bytes (const gchar *doc,
+                   const gchar *section,
+                   const gchar *first_line)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  const gchar *start = strstr (doc, section);
+  const gchar *end;
+  g_autofree gchar *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean in_example = FALSE;
+  gsize i, j;
+
+  g_assert_nonnull (start);
+  end = strstr (start + strlen (section), "\n#");
+  text = g_strndup (start, end != NULL ? (gsize) (end - start) : strlen (start));
+  lines = g_strsplit (text, "\n", -1);
+
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree gchar *line = g_strstrip (g_strdup (lines[i]));
+      g_auto(GStrv) words = NULL;
+      gchar *bar;
+
+      if (!in_example && !g_str_has_prefix (line, first_line))
+        continue;
+      if (in_example && (line[0] == '`' || line[0] == '\0'))
+        break;
+      in_example = TRUE;
+
+      bar = strchr (line, '|');
+      if (bar != NULL)
+        *bar = '\0';
+      words = g_strsplit_set (line, " ", -1);
+      for (j = 0; words[j] != NULL; j++)
+        {
+          const gchar *w = words[j];
+          guint8 byte;
+
+          if (*w == '\0' || (j == 0 && strlen (w) == 4))
+            continue;   /* runs of spaces, the address column */
+          if (strlen (w) != 2 || !g_ascii_isxdigit (w[0]) || !g_ascii_isxdigit (w[1]))
+            break;      /* the comment */
+          byte = (guint8) ((g_ascii_xdigit_value (w[0]) << 4) | g_ascii_xdigit_value (w[1]));
+          g_byte_array_append (bytes, &byte, 1);
+        }
+    }
+
+  g_assert_true (in_example);
+  return bytes;
+}
+
+static void
+test_doc_examples (void)
+{
+  g_autofree gchar *path = g_test_build_filename (G_TEST_DIST, "..", "doc", "PROTOCOL.md", NULL);
+  g_autofree gchar *doc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(ShoalHello) hello = sample_hello ();
+  g_autoptr(GBytes) hello_frame = shoal_frame_encode_hello (&hello);
+  g_autoptr(GBytes) goodbye_frame = shoal_frame_encode_goodbye (SHOAL_GOODBYE_SHUTDOWN, "bye");
+  g_autoptr(GBytes) ping_frame = shoal_frame_encode_ping (SHOAL_FRAME_PING, 0x1122334455667788);
+  g_autoptr(GByteArray) hello_doc = NULL;
+  g_autoptr(GByteArray) goodbye_doc = NULL;
+  g_autoptr(GByteArray) ping_doc = NULL;
+
+  g_test_summary ("The hex examples in doc/PROTOCOL.md are byte for byte what "
+                  "the codec produces");
+
+  if (!g_file_get_contents (path, &doc, NULL, &error))
+    {
+      if (g_strcmp0 (g_getenv ("SHOAL_TEST_REQUIRE"), "all") == 0)
+        g_error ("Cannot read %s: %s", path, error->message);
+      g_test_skip_printf ("Cannot read %s: %s", path, error->message);
+      return;
+    }
+
+  hello_doc = doc_example_bytes (doc, "### 8.2", "0000  01 00");
+  g_assert_cmpmem (hello_doc->data, hello_doc->len,
+                   g_bytes_get_data (hello_frame, NULL), g_bytes_get_size (hello_frame));
+
+  goodbye_doc = doc_example_bytes (doc, "### 8.3", "02 00 00 00");
+  g_assert_cmpmem (goodbye_doc->data, goodbye_doc->len,
+                   g_bytes_get_data (goodbye_frame, NULL), g_bytes_get_size (goodbye_frame));
+
+  ping_doc = doc_example_bytes (doc, "## 6. PING and PONG", "03 00 00 00");
+  g_assert_cmpmem (ping_doc->data, ping_doc->len,
+                   g_bytes_get_data (ping_frame, NULL), g_bytes_get_size (ping_frame));
+}
+
 /* Fuzz */
 
 static gsize
@@ -1702,6 +1797,7 @@ main (int    argc,
   g_test_add_func ("/frame/reader/idle", test_reader_idle);
   g_test_add_func ("/frame/reader/over-limit", test_reader_over_limit);
   g_test_add_func ("/frame/reader/fuzz", test_reader_fuzz);
+  g_test_add_func ("/frame/doc-examples", test_doc_examples);
 
   return g_test_run ();
 }
