@@ -440,17 +440,23 @@ shoal_frame_decode_hello (GBytes      *body,
   session_id = g_variant_get_string (fields[HELLO_SESSION].value, NULL);
   name = g_variant_get_string (fields[HELLO_NAME].value, NULL);
 
+  /* The offending strings are quoted escaped: they are a stranger's bytes on
+   * their way into a log. */
   if (!shoal_peer_id_is_valid (peer_id))
     {
+      g_autofree gchar *escaped = g_strescape (peer_id, NULL);
+
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "Hello id “%s” is not 32 lowercase hex characters", peer_id);
+                   "Hello id “%s” is not 32 lowercase hex characters", escaped);
       goto out;
     }
   if (!shoal_peer_id_is_valid (session_id))
     {
+      g_autofree gchar *escaped = g_strescape (session_id, NULL);
+
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Hello session “%s” is not 32 lowercase hex characters",
-                   session_id);
+                   escaped);
       goto out;
     }
   if (!name_is_valid (name))
