@@ -726,7 +726,12 @@ test_hello_malformed (void)
       g_autoptr(GBytes) body = build_hello_body (&edit);
 
       assert_hello_refused (body, "name");
+      g_assert_false (shoal_hello_name_is_valid (bad_names[i]));
     }
+  g_assert_false (shoal_hello_name_is_valid (NULL));
+  g_assert_false (shoal_hello_name_is_valid ("bad \xff utf-8"));
+  g_assert_true (shoal_hello_name_is_valid ("kitchen #2"));
+  g_assert_true (shoal_hello_name_is_valid ("Büro ☃"));
 }
 
 static void
