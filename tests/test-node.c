@@ -1088,6 +1088,19 @@ test_errors (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_clear_error (&error);
 
+  /* A name DNS-SD could not carry. */
+  {
+    g_autofree gchar *state_dir = g_build_filename (f->tmpdir, "long", NULL);
+    g_autofree gchar *long_name = g_strnfill (SHOAL_NAME_MAX_BYTES + 1, 'n');
+    g_autoptr(ShoalNode) named = shoal_node_new (long_name, 0, state_dir);
+
+    shoal_node_set_listen_address (named, "127.0.0.1");
+    shoal_node_set_mdns (named, FALSE);
+    g_assert_false (shoal_node_start (named, &error));
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+
   /* After a stop, sending says so. */
   shoal_node_stop (f->nodes[0]);
   shoal_node_send (f->nodes[0], shoal_node_get_id (f->nodes[1]), payload, &error);

@@ -1454,6 +1454,15 @@ shoal_node_start (ShoalNode  *self,
   g_return_val_if_fail (!self->running, FALSE);
   g_return_val_if_fail (self->stop_task == NULL, FALSE);
 
+  if (!shoal_hello_name_is_valid (self->name))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
+                   _("“%s” cannot be a node name: it must be 1 to %d bytes of UTF-8 "
+                     "without control characters"),
+                   self->name, SHOAL_NAME_MAX_BYTES);
+      return FALSE;
+    }
+
   id = shoal_identity_load_or_create (self->state_dir, error);
   if (id == NULL)
     return FALSE;
