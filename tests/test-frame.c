@@ -618,6 +618,33 @@ test_hello_malformed (void)
     assert_hello_refused (bad, "normal-form");
   }
 
+  /* A whole, otherwise valid hello with one non-zero padding byte: GLib
+   * would read every key from it, so only the normal-form check refuses it.
+   * Entry one is "version\0", <uint32 1> ("01 00 00 00 00 'u'") and its
+   * offset byte (08, where the key ends): 15 bytes, so byte 15 pads entry
+   * two to 8-byte alignment. */
+  {
+    HelloEdit edit = { 0 };
+    g_autoptr(GBytes) good = build_hello_body (&edit);
+    g_autoptr(GBytes) bad = NULL;
+    g_autoptr(GVariant) check = NULL;
+    gsize size = g_bytes_get_size (good);
+    guint8 *data = g_memdup2 (g_bytes_get_data (good, NULL), size);
+    guint32 version = 0;
+    guint16 port = 0;
+
+    g_assert_cmpmem (data, 15, "version\0\1\0\0\0\0u\x08", 15);
+    g_assert_cmpuint (data[15], ==, 0);
+    data[15] = 0x55;
+    bad = g_bytes_new_take (data, size);
+    check = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bad, FALSE));
+    g_assert_false (g_variant_is_normal_form (check));
+    g_assert_true (g_variant_lookup (check, "version", "u", &version));
+    g_assert_true (g_variant_lookup (check, "port", "q", &port));
+    g_assert_cmpuint (port, ==, 4242);
+    assert_hello_refused (bad, "normal-form");
+  }
+
   /* A name that is not UTF-8 cannot even be a GVariant string. */
   {
     HelloEdit edit = { .replace = "name", .value = g_variant_new_string ("ab\xc3\xa9") };
@@ -699,7 +726,12 @@ test_hello_malformed (void)
       g_autoptr(GBytes) body = build_hello_body (&edit);
 
       assert_hello_refused (body, "name");
+      g_assert_false (shoal_hello_name_is_valid (bad_names[i]));
     }
+  g_assert_false (shoal_hello_name_is_valid (NULL));
+  g_assert_false (shoal_hello_name_is_valid ("bad \xff utf-8"));
+  g_assert_true (shoal_hello_name_is_valid ("kitchen #2"));
+  g_assert_true (shoal_hello_name_is_valid ("Büro ☃"));
 }
 
 static void
@@ -1436,7 +1468,7 @@ test_reader_over_limit (void)
   /* The error also comes from get_buffer's side: a bad header committed in one
    * go and asked for room before any pop gets no room for its body. */
   {
-    g_autoptr(ShoalFrameReader) reader = shoal_frame_reader_new (1000);
+    g_autoptr(ShoalFrameReader) reader = shoal_frame_reader_new (SHOAL_FRAME_MAX_DATA_BODY);
     g_autoptr(GBytes) body = NULL;
     g_autoptr(GError) error = NULL;
     guint8 bad_header[SHOAL_FRAME_HEADER_SIZE];
@@ -1444,18 +1476,113 @@ test_reader_over_limit (void)
     guint8 *buffer;
     gsize space;
 
-    shoal_frame_header_write (bad_header, SHOAL_FRAME_UNICAST, 1001);
+    shoal_frame_header_write (bad_header, SHOAL_FRAME_UNICAST, SHOAL_FRAME_MAX_DATA_BODY + 1);
     buffer = shoal_frame_reader_get_buffer (reader, &space);
     memcpy (buffer, bad_header, 8);
     shoal_frame_reader_commit (reader, 8);
     buffer = shoal_frame_reader_get_buffer (reader, &space);
-    g_assert_cmpuint (space, <, 1001);
+    g_assert_cmpuint (space, <=, CHUNK_SIZE);
     g_assert_cmpint (shoal_frame_reader_pop (reader, &header, &body, &error), ==,
                      SHOAL_FRAME_READ_ERROR);
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-    g_assert_nonnull (strstr (error->message, "1001"));
+    g_assert_nonnull (strstr (error->message, "16777217"));
     g_assert_nonnull (strstr (error->message, "unicast"));
   }
+}
+
+/* The examples in doc/PROTOCOL.md */
+
+/* Collects the bytes of the example in @section (up to the next heading) that
+ * starts with the line @first_line: hex pairs, after an optional four-digit
+ * address column, up to the first word that is not a hex pair or a "|". */
+static GByteArray *
+doc_example_bytes (const gchar *doc,
+                   const gchar *section,
+                   const gchar *first_line)
+{
+  GByteArray *bytes = g_byte_array_new ();
+  const gchar *start = strstr (doc, section);
+  const gchar *end;
+  g_autofree gchar *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean in_example = FALSE;
+  gsize i, j;
+
+  g_assert_nonnull (start);
+  end = strstr (start + strlen (section), "\n#");
+  text = g_strndup (start, end != NULL ? (gsize) (end - start) : strlen (start));
+  lines = g_strsplit (text, "\n", -1);
+
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree gchar *line = g_strstrip (g_strdup (lines[i]));
+      g_auto(GStrv) words = NULL;
+      gchar *bar;
+
+      if (!in_example && !g_str_has_prefix (line, first_line))
+        continue;
+      if (in_example && (line[0] == '`' || line[0] == '\0'))
+        break;
+      in_example = TRUE;
+
+      bar = strchr (line, '|');
+      if (bar != NULL)
+        *bar = '\0';
+      words = g_strsplit_set (line, " ", -1);
+      for (j = 0; words[j] != NULL; j++)
+        {
+          const gchar *w = words[j];
+          guint8 byte;
+
+          if (*w == '\0' || (j == 0 && strlen (w) == 4))
+            continue;   /* runs of spaces, the address column */
+          if (strlen (w) != 2 || !g_ascii_isxdigit (w[0]) || !g_ascii_isxdigit (w[1]))
+            break;      /* the comment */
+          byte = (guint8) ((g_ascii_xdigit_value (w[0]) << 4) | g_ascii_xdigit_value (w[1]));
+          g_byte_array_append (bytes, &byte, 1);
+        }
+    }
+
+  g_assert_true (in_example);
+  return bytes;
+}
+
+static void
+test_doc_examples (void)
+{
+  g_autofree gchar *path = g_test_build_filename (G_TEST_DIST, "..", "doc", "PROTOCOL.md", NULL);
+  g_autofree gchar *doc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(ShoalHello) hello = sample_hello ();
+  g_autoptr(GBytes) hello_frame = shoal_frame_encode_hello (&hello);
+  g_autoptr(GBytes) goodbye_frame = shoal_frame_encode_goodbye (SHOAL_GOODBYE_SHUTDOWN, "bye");
+  g_autoptr(GBytes) ping_frame = shoal_frame_encode_ping (SHOAL_FRAME_PING, 0x1122334455667788);
+  g_autoptr(GByteArray) hello_doc = NULL;
+  g_autoptr(GByteArray) goodbye_doc = NULL;
+  g_autoptr(GByteArray) ping_doc = NULL;
+
+  g_test_summary ("The hex examples in doc/PROTOCOL.md are byte for byte what "
+                  "the codec produces");
+
+  if (!g_file_get_contents (path, &doc, NULL, &error))
+    {
+      if (g_strcmp0 (g_getenv ("SHOAL_TEST_REQUIRE"), "all") == 0)
+        g_error ("Cannot read %s: %s", path, error->message);
+      g_test_skip_printf ("Cannot read %s: %s", path, error->message);
+      return;
+    }
+
+  hello_doc = doc_example_bytes (doc, "### 8.2", "0000  01 00");
+  g_assert_cmpmem (hello_doc->data, hello_doc->len,
+                   g_bytes_get_data (hello_frame, NULL), g_bytes_get_size (hello_frame));
+
+  goodbye_doc = doc_example_bytes (doc, "### 8.3", "02 00 00 00");
+  g_assert_cmpmem (goodbye_doc->data, goodbye_doc->len,
+                   g_bytes_get_data (goodbye_frame, NULL), g_bytes_get_size (goodbye_frame));
+
+  ping_doc = doc_example_bytes (doc, "## 6. PING and PONG", "03 00 00 00");
+  g_assert_cmpmem (ping_doc->data, ping_doc->len,
+                   g_bytes_get_data (ping_frame, NULL), g_bytes_get_size (ping_frame));
 }
 
 /* Fuzz */
@@ -1675,6 +1802,7 @@ main (int    argc,
   g_test_add_func ("/frame/reader/idle", test_reader_idle);
   g_test_add_func ("/frame/reader/over-limit", test_reader_over_limit);
   g_test_add_func ("/frame/reader/fuzz", test_reader_fuzz);
+  g_test_add_func ("/frame/doc-examples", test_doc_examples);
 
   return g_test_run ();
 }

@@ -296,10 +296,18 @@ dict_fields_clear (DictField *fields,
 
 /* Hello */
 
-/* A name is a DNS-SD instance label: 1..63 bytes of UTF-8 with no control
- * characters (they would break logs and the D-Bus and CLI output). */
-static gboolean
-name_is_valid (const gchar *name)
+/**
+ * shoal_hello_name_is_valid:
+ * @name: (nullable): a node name
+ *
+ * Checks that @name can be sent in a hello: 1..63 bytes (a DNS-SD instance
+ * label) of UTF-8 with no control characters, which would break logs and the
+ * D-Bus and CLI output. shoal_frame_encode_hello() refuses any other name.
+ *
+ * Returns: %TRUE if @name is a valid node name
+ */
+gboolean
+shoal_hello_name_is_valid (const gchar *name)
 {
   gsize length;
   const gchar *p;
@@ -352,7 +360,7 @@ shoal_frame_encode_hello (const ShoalHello *hello)
   g_return_val_if_fail (hello != NULL, NULL);
   g_return_val_if_fail (shoal_peer_id_is_valid (hello->peer_id), NULL);
   g_return_val_if_fail (shoal_peer_id_is_valid (hello->session_id), NULL);
-  g_return_val_if_fail (name_is_valid (hello->name), NULL);
+  g_return_val_if_fail (shoal_hello_name_is_valid (hello->name), NULL);
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&builder, "{sv}", "version",
@@ -440,20 +448,26 @@ shoal_frame_decode_hello (GBytes      *body,
   session_id = g_variant_get_string (fields[HELLO_SESSION].value, NULL);
   name = g_variant_get_string (fields[HELLO_NAME].value, NULL);
 
+  /* The offending strings are quoted escaped: they are a stranger's bytes on
+   * their way into a log. */
   if (!shoal_peer_id_is_valid (peer_id))
     {
+      g_autofree gchar *escaped = g_strescape (peer_id, NULL);
+
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "Hello id “%s” is not 32 lowercase hex characters", peer_id);
+                   "Hello id “%s” is not 32 lowercase hex characters", escaped);
       goto out;
     }
   if (!shoal_peer_id_is_valid (session_id))
     {
+      g_autofree gchar *escaped = g_strescape (session_id, NULL);
+
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Hello session “%s” is not 32 lowercase hex characters",
-                   session_id);
+                   escaped);
       goto out;
     }
-  if (!name_is_valid (name))
+  if (!shoal_hello_name_is_valid (name))
     {
       g_autofree gchar *escaped = g_strescape (name, NULL);
 

@@ -82,6 +82,7 @@ typedef struct {
   guint16  port;         /* the sender's listening port, 0 if none */
 } ShoalHello;
 
+gboolean     shoal_hello_name_is_valid (const gchar      *name);
 void         shoal_hello_clear         (ShoalHello       *hello);
 GBytes      *shoal_frame_encode_hello  (const ShoalHello *hello);
 gboolean     shoal_frame_decode_hello  (GBytes           *body,
