@@ -653,10 +653,19 @@ main (int    argc,
   g_option_context_set_summary (command_context, _(command->summary));
   if (command->run == cmd_peers || command->run == cmd_monitor)
     g_option_context_add_main_entries (command_context, json_entries, GETTEXT_PACKAGE);
-  /* "shoal send PEER -" must keep its "-"; so must messages that look like options
-   * after a "--". */
   if (!g_option_context_parse (command_context, &argc, &argv, &error))
     return usage_error (error->message);
+
+  /* GOption leaves a "--" in place; drop it so that `send PEER -- -x` sends "-x". */
+  for (i = 2; i < (gsize) argc; i++)
+    {
+      if (g_strcmp0 (argv[i], "--") == 0)
+        {
+          memmove (&argv[i], &argv[i + 1], (argc - i) * sizeof (gchar *));
+          argc--;
+          break;
+        }
+    }
 
   /* argv[0] is the program, argv[1] the command: hand the command its own argv. */
   client.system_bus = opt_system;
