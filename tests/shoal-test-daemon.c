@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 
@@ -70,36 +71,12 @@ shoal_test_make_tmpdir (void)
   return dir;
 }
 
-ShoalTestBus *
-shoal_test_bus_new (void)
+/* A test that fails aborts; its children must not outlive it, holding the
+ * TAP pipe open until meson's timeout. */
+static void
+die_with_parent (gpointer user_data)
 {
-  ShoalTestBus *bus = g_new0 (ShoalTestBus, 1);
-  g_autoptr(GError) error = NULL;
-
-  bus->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus->bus);
-  bus->address = g_strdup (g_test_dbus_get_bus_address (bus->bus));
-  g_assert_nonnull (bus->address);
-  bus->connection = g_dbus_connection_new_for_address_sync (bus->address,
-                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                            NULL, NULL, &error);
-  g_assert_no_error (error);
-  return bus;
-}
-
-void
-shoal_test_bus_free (ShoalTestBus *bus)
-{
-  if (bus == NULL)
-    return;
-  if (bus->connection != NULL)
-    g_dbus_connection_close_sync (bus->connection, NULL, NULL);
-  g_clear_object (&bus->connection);
-  g_test_dbus_down (bus->bus);
-  g_clear_object (&bus->bus);
-  g_free (bus->address);
-  g_free (bus);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /**
@@ -126,7 +103,59 @@ shoal_test_launcher_new (const gchar      *bus_address,
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
   g_subprocess_launcher_setenv (launcher, "SHOAL_LOCALEDIR", shoal_test_build_path ("po"), TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   return launcher;
+}
+
+/**
+ * shoal_test_bus_new:
+ *
+ * Starts a dbus-daemon with the session configuration on a private socket.
+ * It is killed when the test process dies, however it dies.
+ *
+ * Returns: (transfer full): the bus, with a connection to it
+ */
+ShoalTestBus *
+shoal_test_bus_new (void)
+{
+  ShoalTestBus *bus = g_new0 (ShoalTestBus, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *listen = g_strdup_printf ("--address=unix:tmpdir=%s", g_get_tmp_dir ());
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bus->process = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--session",
+                                              "--nofork", "--print-address=1", listen, NULL);
+  g_assert_no_error (error);
+
+  reader = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->process));
+  bus->address = g_data_input_stream_read_line (reader, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (bus->address);
+
+  bus->connection = g_dbus_connection_new_for_address_sync (bus->address,
+                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+  return bus;
+}
+
+void
+shoal_test_bus_free (ShoalTestBus *bus)
+{
+  if (bus == NULL)
+    return;
+  if (bus->connection != NULL)
+    g_dbus_connection_close_sync (bus->connection, NULL, NULL);
+  g_clear_object (&bus->connection);
+  g_subprocess_force_exit (bus->process);
+  g_subprocess_wait (bus->process, NULL, NULL);
+  g_clear_object (&bus->process);
+  g_free (bus->address);
+  g_free (bus);
 }
 
 typedef struct {

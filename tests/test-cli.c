@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
@@ -451,6 +452,7 @@ static void
 new_session (gpointer user_data)
 {
   setsid ();
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* Starts @argv on @daemon's bus in a session of its own, so that everything it
