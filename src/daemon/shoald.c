@@ -69,7 +69,9 @@ start_node (Shoald *shoald)
 static void
 finish_stop (Shoald *shoald)
 {
-  if (shoald->owner_id != 0)
+  if (shoald->owner_id != 0 && g_dbus_connection_is_closed (shoald->connection))
+    shoald->owner_id = 0;  /* the bus went away: nothing left to release */
+  else if (shoald->owner_id != 0)
     {
       /* Releases the name at once, so clients see shoald leave. */
       g_clear_handle_id (&shoald->owner_id, g_bus_unown_name);
@@ -117,6 +119,20 @@ on_stop_signal (gpointer user_data)
   g_message (_("Saying goodbye to every peer and stopping"));
   stop (shoald);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_bus_closed (GDBusConnection *connection,
+               gboolean         remote_peer_vanished,
+               GError          *error,
+               gpointer         user_data)
+{
+  Shoald *shoald = user_data;
+
+  /* Instead of GDBus's exit-on-close (a SIGTERM to ourselves): the same
+   * goodbye to every peer, without trying to release a name on a dead bus. */
+  g_message (_("The bus connection closed; stopping"));
+  stop (shoald);
 }
 
 static void
@@ -319,28 +335,34 @@ main (int    argc,
                                           NULL, &error);
       if (shoald.connection == NULL)
         {
-          g_autofree gchar *message =
-            g_strdup_printf (bus == SHOALD_BUS_SYSTEM ? _("Cannot connect to the system bus: %s")
-                                                      : _("Cannot connect to the session bus: %s"),
-                             error->message);
-
-          fail (&shoald, message);
-        }
-      else if (!shoald_service_export (shoald.service, shoald.connection, &error))
-        {
-          g_autofree gchar *message =
-            g_strdup_printf (_("Cannot export the D-Bus objects: %s"), error->message);
-
-          fail (&shoald, message);
+          g_printerr ("shoald: ");
+          g_printerr (bus == SHOALD_BUS_SYSTEM ? _("Cannot connect to the system bus: %s")
+                                               : _("Cannot connect to the session bus: %s"),
+                      error->message);
+          g_printerr ("\n");
+          shoald.exit_status = EXIT_FAILURE;
         }
       else
         {
-          /* DO_NOT_QUEUE: a name held by another shoald is an error, not a wait. */
-          shoald.owner_id = g_bus_own_name_on_connection (shoald.connection, SHOALD_BUS_NAME,
-                                                          G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                          on_name_acquired, on_name_lost,
-                                                          &shoald, NULL);
-          g_main_loop_run (shoald.loop);
+          g_dbus_connection_set_exit_on_close (shoald.connection, FALSE);
+          g_signal_connect (shoald.connection, "closed", G_CALLBACK (on_bus_closed), &shoald);
+
+          if (!shoald_service_export (shoald.service, shoald.connection, &error))
+            {
+              g_printerr ("shoald: ");
+              g_printerr (_("Cannot export the D-Bus objects: %s"), error->message);
+              g_printerr ("\n");
+              shoald.exit_status = EXIT_FAILURE;
+            }
+          else
+            {
+              /* DO_NOT_QUEUE: a name held by another shoald is an error, not a wait. */
+              shoald.owner_id = g_bus_own_name_on_connection (shoald.connection, SHOALD_BUS_NAME,
+                                                              G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                              on_name_acquired, on_name_lost,
+                                                              &shoald, NULL);
+              g_main_loop_run (shoald.loop);
+            }
         }
     }
 
