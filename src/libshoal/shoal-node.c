@@ -91,7 +91,7 @@ struct _ShoalNode
   GBytes          *hello_frame;     /* (owned) (nullable) while running */
 
   GListStore      *peers;           /* (owned) (element-type ShoalPeer) */
-  GHashTable      *entries;         /* (owned) id → PeerEntry */
+  GHashTable      *entries;         /* (owned) id (unowned) → PeerEntry (owned) */
   GHashTable      *targets;         /* (owned) key → Target */
   GHashTable      *links;           /* (owned) ShoalLink → LinkRecord */
   GPtrArray       *discoveries;     /* (owned) (element-type ShoalDiscovery) */
@@ -307,7 +307,8 @@ ensure_entry (ShoalNode   *self,
   entry = g_new0 (PeerEntry, 1);
   entry->peer = shoal_peer_new (peer_id);
   entry->targets = g_ptr_array_new ();
-  g_hash_table_insert (self->entries, g_strdup (peer_id), entry);
+  /* Keyed by the peer's own copy of its id, which lives as long as the entry. */
+  g_hash_table_insert (self->entries, (gpointer) shoal_peer_get_id (entry->peer), entry);
   g_list_store_append (self->peers, entry->peer);
 
   g_debug ("Peer %s added", peer_id);
@@ -1369,7 +1370,7 @@ shoal_node_init (ShoalNode *self)
   self->heartbeat_timeout_ms = SHOAL_NODE_DEFAULT_HEARTBEAT_TIMEOUT_MS;
   self->context = g_main_context_ref_thread_default ();
   self->peers = g_list_store_new (SHOAL_TYPE_PEER);
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) entry_free);
   self->targets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) target_free);
