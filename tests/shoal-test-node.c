@@ -3,11 +3,12 @@
  * Runs inside one host of tools/lan and prints one line per event on stdout,
  * so a test can follow it from outside:
  *
- *   shoal-test-node [--name NAME] [--state-dir DIR]
+ *   shoal-test-node --state-dir DIR [--name NAME] [--port PORT]
  *     ready <id> <name> <port>
  *     connected <peer-id> <peer-name>
  *     disconnected <peer-id>
- *     name <new-name>
+ *     peer-name <peer-id> <peer-name>   (a known peer's name changed)
+ *     name <new-name>                   (this node's own name changed)
  *
  *   shoal-test-node --watch [--name NAME --port PORT]
  *     ready <id> <name> <port>      (only when announcing)
@@ -129,6 +130,79 @@ run_watcher (GMainLoop   *loop,
   return 0;
 }
 
+/* node mode */
+
+static void
+peer_name_cb (ShoalPeer  *peer,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  emit_line ("peer-name %s %s", shoal_peer_get_id (peer), shoal_peer_get_name (peer));
+}
+
+static void
+peer_added_cb (ShoalNode *node,
+               ShoalPeer *peer,
+               gpointer   user_data)
+{
+  g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_name_cb), node, 0);
+}
+
+static void
+peer_connected_cb (ShoalNode *node,
+                   ShoalPeer *peer,
+                   gpointer   user_data)
+{
+  emit_line ("connected %s %s", shoal_peer_get_id (peer), shoal_peer_get_name (peer));
+}
+
+static void
+peer_disconnected_cb (ShoalNode   *node,
+                      ShoalPeer   *peer,
+                      const gchar *reason,
+                      gpointer     user_data)
+{
+  emit_line ("disconnected %s", shoal_peer_get_id (peer));
+}
+
+static void
+node_name_cb (ShoalNode  *node,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  emit_line ("name %s", shoal_node_get_name (node));
+}
+
+static int
+run_node (GMainLoop   *loop,
+          const gchar *name,
+          guint16      port,
+          const gchar *state_dir)
+{
+  g_autoptr(ShoalNode) node = shoal_node_new (name, port, state_dir);
+  g_autoptr(GError) error = NULL;
+
+  shoal_node_set_mdns (node, TRUE);
+  g_signal_connect (node, "peer-added", G_CALLBACK (peer_added_cb), NULL);
+  g_signal_connect (node, "peer-connected", G_CALLBACK (peer_connected_cb), NULL);
+  g_signal_connect (node, "peer-disconnected", G_CALLBACK (peer_disconnected_cb), NULL);
+
+  if (!shoal_node_start (node, &error))
+    {
+      g_printerr ("cannot start the node: %s\n", error->message);
+      return 1;
+    }
+  /* After start: a collision found while starting is reported as a change. */
+  g_signal_connect (node, "notify::name", G_CALLBACK (node_name_cb), NULL);
+  emit_line ("ready %s %s %u", shoal_node_get_id (node), shoal_node_get_name (node),
+             shoal_node_get_port (node));
+
+  g_main_loop_run (loop);
+
+  shoal_node_stop (node);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -143,7 +217,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, "Run a bare mDNS watcher, not a node", NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name to announce", "NAME" },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port, "With --watch: also announce on PORT", "PORT" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port to listen on (--watch: to announce)", "PORT" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the node keeps its identity", "DIR" },
     { NULL }
   };
@@ -170,6 +244,10 @@ main (int   argc,
   if (watch)
     return run_watcher (loop, name, (guint16) port);
 
-  g_printerr ("the node mode needs the engine (ShoalNode)\n");
-  return 2;
+  if (state_dir == NULL)
+    {
+      g_printerr ("--state-dir is needed to run a node\n");
+      return 2;
+    }
+  return run_node (loop, name, (guint16) port, state_dir);
 }

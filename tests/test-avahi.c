@@ -50,6 +50,10 @@ typedef struct
 
 static gchar *missing_reason = NULL;
 
+/* A failed assertion aborts before the teardown: what the processes printed
+ * is logged when a wait times out, which is how most of these tests fail. */
+static GPtrArray *current_procs = NULL;
+
 static gboolean
 check_prerequisites (void)
 {
@@ -379,7 +383,13 @@ wait_line (Proc        *proc,
   if (!timed_out)
     g_source_remove (timeout_id);
   if (found == NULL)
-    g_test_message ("%s: no line \"%s…\" within %u s", proc->label, prefix, timeout_s);
+    {
+      guint i;
+
+      g_test_message ("%s: no line \"%s…\" within %u s", proc->label, prefix, timeout_s);
+      for (i = 0; current_procs != NULL && i < current_procs->len; i++)
+        proc_dump (g_ptr_array_index (current_procs, i));
+    }
   return found;
 }
 
@@ -424,6 +434,7 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  user_data)
 {
   fixture->procs = g_ptr_array_new_with_free_func ((GDestroyNotify) proc_free);
+  current_procs = fixture->procs;
   if (missing_reason != NULL)
     return;
 
@@ -447,6 +458,7 @@ fixture_tear_down (Fixture       *fixture,
   if (g_test_failed ())
     for (i = 0; i < fixture->procs->len; i++)
       proc_dump (g_ptr_array_index (fixture->procs, i));
+  current_procs = NULL;
   g_clear_pointer (&fixture->procs, g_ptr_array_unref);
 
   if (fixture->lan_up)
@@ -514,34 +526,75 @@ current_name (Proc        *proc,
   return name;
 }
 
-/* The name @proc last saw peer @id under, from "found <id> <name> <addr>…". */
+/* The name @proc last saw peer @id under: from "found <id> <name> <addr>…",
+ * "connected <id> <name>" or "peer-name <id> <name>". */
 static gchar *
 seen_name (Proc        *proc,
            const gchar *id)
 {
-  g_autofree gchar *prefix = g_strdup_printf ("found %s ", id);
+  const gchar *kinds[] = { "found", "connected", "peer-name" };
   gchar *name = NULL;
-  guint i;
+  guint i, k;
 
   for (i = 0; i < proc->out_lines->len; i++)
     {
       const gchar *line = g_ptr_array_index (proc->out_lines, i);
-      const gchar *rest;
-      const gchar *end;
 
-      if (!g_str_has_prefix (line, prefix))
-        continue;
-      rest = line + strlen (prefix);
-      /* Names may hold spaces ("twin #2"); addresses start with a digit or '['. */
-      end = strstr (rest, " 192.0.2.");
-      if (end == NULL)
-        end = strstr (rest, " [");
-      if (end == NULL)
-        end = rest + strlen (rest);
-      g_free (name);
-      name = g_strndup (rest, end - rest);
+      for (k = 0; k < G_N_ELEMENTS (kinds); k++)
+        {
+          g_autofree gchar *prefix = g_strdup_printf ("%s %s ", kinds[k], id);
+          const gchar *rest;
+          const gchar *end = NULL;
+
+          if (!g_str_has_prefix (line, prefix))
+            continue;
+          rest = line + strlen (prefix);
+          /* Names may hold spaces ("twin #2"); addresses follow a found's name. */
+          if (k == 0)
+            {
+              end = strstr (rest, " 192.0.2.");
+              if (end == NULL)
+                end = strstr (rest, " [");
+            }
+          if (end == NULL)
+            end = rest + strlen (rest);
+          g_free (name);
+          name = g_strndup (rest, end - rest);
+        }
     }
   return name;
+}
+
+/* Waits (bounded) until two processes announce different names and each
+ * saw the other under the other's name. */
+static gboolean
+wait_names_settled (Proc        *proc1,
+                    const gchar *id1,
+                    Proc        *proc2,
+                    const gchar *id2,
+                    const gchar *initial)
+{
+  gint64 deadline = g_get_monotonic_time () + DISCOVERY_TIMEOUT_S * G_USEC_PER_SEC;
+  gboolean settled = FALSE;
+
+  while (!settled && g_get_monotonic_time () < deadline)
+    {
+      g_autofree gchar *seen_by_1 = seen_name (proc1, id2);
+      g_autofree gchar *seen_by_2 = seen_name (proc2, id1);
+      const gchar *name1 = current_name (proc1, initial);
+      const gchar *name2 = current_name (proc2, initial);
+
+      settled = g_strcmp0 (name1, name2) != 0 &&
+                g_strcmp0 (seen_by_1, name2) == 0 &&
+                g_strcmp0 (seen_by_2, name1) == 0;
+      if (!settled)
+        pause_for (1);
+    }
+
+  g_test_message ("%s is announced as \"%s\", %s as \"%s\"",
+                  proc1->label, current_name (proc1, initial),
+                  proc2->label, current_name (proc2, initial));
+  return settled;
 }
 
 static void
@@ -552,10 +605,7 @@ test_discovery_same_name (Fixture       *fixture,
   g_autofree gchar *id2 = NULL;
   Proc *node1;
   Proc *node2;
-  gboolean settled = FALSE;
-  gint64 deadline;
   guint c1 = 0, c2 = 0;
-  guint i;
 
   g_test_summary ("Two nodes started at once on two hosts under the same name end up "
                   "announced under different names, and each sees the other's");
@@ -567,28 +617,7 @@ test_discovery_same_name (Fixture       *fixture,
   id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
   id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
 
-  deadline = g_get_monotonic_time () + DISCOVERY_TIMEOUT_S * G_USEC_PER_SEC;
-  while (!settled && g_get_monotonic_time () < deadline)
-    {
-      g_autofree gchar *seen_by_1 = seen_name (node1, id2);
-      g_autofree gchar *seen_by_2 = seen_name (node2, id1);
-      const gchar *name1 = current_name (node1, "twin");
-      const gchar *name2 = current_name (node2, "twin");
-
-      settled = g_strcmp0 (name1, name2) != 0 &&
-                g_strcmp0 (seen_by_1, name2) == 0 &&
-                g_strcmp0 (seen_by_2, name1) == 0;
-      if (!settled)
-        pause_for (1);
-    }
-
-  for (i = 0; i < 2; i++)
-    {
-      Proc *proc = i == 0 ? node1 : node2;
-
-      g_test_message ("%s is announced as \"%s\"", proc->label, current_name (proc, "twin"));
-    }
-  g_assert_true (settled);
+  g_assert_true (wait_names_settled (node1, id1, node2, id2, "twin"));
   /* At least one had to give way (when both probe at the same instant,
    * avahi may rename both, several times, before they settle). */
   g_assert_cmpuint ((g_strcmp0 (current_name (node1, "twin"), "twin") != 0) +
@@ -667,6 +696,208 @@ test_discovery_daemon_later (Fixture       *fixture,
   g_assert_cmpuint (count_stderr (watcher, "mDNS discovery waits for it"), ==, 1);
 }
 
+/* Node level: ShoalNodes with mDNS on, as shoald runs them */
+
+/* Starts a node called @name inside @host, with a state directory of its own. */
+static Proc *
+start_shoal_node (Fixture     *fixture,
+                  const gchar *host,
+                  const gchar *name)
+{
+  g_autofree gchar *state_dir = g_build_filename (g_get_user_state_dir (), host, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+  return start_node (fixture, host, "--name", name, "--state-dir", state_dir, NULL);
+}
+
+/* Whether @proc's last link event about @id says connected. */
+static gboolean
+is_connected_to (Proc        *proc,
+                 const gchar *id)
+{
+  g_autofree gchar *connected = g_strdup_printf ("connected %s ", id);
+  g_autofree gchar *disconnected = g_strdup_printf ("disconnected %s", id);
+  gboolean result = FALSE;
+  guint i;
+
+  for (i = 0; i < proc->out_lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (proc->out_lines, i);
+
+      if (g_str_has_prefix (line, connected))
+        result = TRUE;
+      else if (g_strcmp0 (line, disconnected) == 0)
+        result = FALSE;
+    }
+  return result;
+}
+
+static guint
+count_lines (Proc        *proc,
+             const gchar *prefix)
+{
+  guint count = 0;
+  guint i;
+
+  for (i = 0; i < proc->out_lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (proc->out_lines, i), prefix))
+      count++;
+  return count;
+}
+
+static void
+test_node_connect (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autofree gchar *id1 = NULL;
+  g_autofree gchar *id2 = NULL;
+  g_autofree gchar *expect1 = NULL;
+  g_autofree gchar *expect2 = NULL;
+  Proc *node1;
+  Proc *node2;
+  gint64 started;
+  gdouble elapsed;
+  guint c1 = 0, c2 = 0;
+
+  g_test_summary ("Two nodes on two hosts, each with its own avahi-daemon, find each "
+                  "other over mDNS and connect with no configuration");
+  if (skip_if_unable ())
+    return;
+
+  started = g_get_monotonic_time ();
+  node1 = start_shoal_node (fixture, "h1", "one");
+  node2 = start_shoal_node (fixture, "h2", "two");
+  id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
+  id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
+
+  expect1 = g_strdup_printf ("connected %s two", id2);
+  expect2 = g_strdup_printf ("connected %s one", id1);
+  g_assert_cmpstr (wait_line (node1, expect1, &c1, DISCOVERY_TIMEOUT_S), ==, expect1);
+  g_assert_cmpstr (wait_line (node2, expect2, &c2, DISCOVERY_TIMEOUT_S), ==, expect2);
+  elapsed = (g_get_monotonic_time () - started) / (gdouble) G_USEC_PER_SEC;
+  g_test_message ("time from start to connected (both ways): %.2f s", elapsed);
+
+  /* One peer, one link: no second connection, no drop, while mDNS keeps
+   * reporting more addresses. */
+  pause_for (2);
+  g_assert_cmpuint (count_lines (node1, "connected "), ==, 1);
+  g_assert_cmpuint (count_lines (node2, "connected "), ==, 1);
+  g_assert_cmpuint (count_lines (node1, "disconnected "), ==, 0);
+  g_assert_cmpuint (count_lines (node2, "disconnected "), ==, 0);
+}
+
+static void
+test_node_same_name (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  g_autofree gchar *id1 = NULL;
+  g_autofree gchar *id2 = NULL;
+  Proc *node1;
+  Proc *node2;
+  guint c1 = 0, c2 = 0;
+
+  g_test_summary ("Two nodes started under the same name end up announced under "
+                  "different names; each knows the other by the other's new name");
+  if (skip_if_unable ())
+    return;
+
+  node1 = start_shoal_node (fixture, "h1", "twin");
+  node2 = start_shoal_node (fixture, "h2", "twin");
+  id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
+  id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
+
+  g_assert_true (wait_names_settled (node1, id1, node2, id2, "twin"));
+  g_assert_cmpuint (count_lines (node1, "name ") + count_lines (node2, "name "), >=, 1);
+  g_assert_true (is_connected_to (node1, id2));
+  g_assert_true (is_connected_to (node2, id1));
+}
+
+static void
+test_node_avahi_restart (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autofree gchar *id1 = NULL;
+  g_autofree gchar *id2 = NULL;
+  g_autofree gchar *found1 = NULL;
+  g_autofree gchar *found2 = NULL;
+  g_autofree gchar *lost1 = NULL;
+  g_autofree gchar *lost2 = NULL;
+  g_autofree gchar *connected1 = NULL;
+  g_autofree gchar *connected2 = NULL;
+  Proc *node1, *node2, *watcher1, *watcher2;
+  guint c1 = 0, c2 = 0, w1 = 0, w2 = 0;
+  gint64 deadline;
+
+  g_test_summary ("avahi-daemon killed and started again on both hosts while the nodes "
+                  "run: their records come back and the nodes are connected afterwards");
+  if (skip_if_unable ())
+    return;
+
+  node1 = start_shoal_node (fixture, "h1", "one");
+  node2 = start_shoal_node (fixture, "h2", "two");
+  watcher1 = start_node (fixture, "h1", "--watch", NULL);
+  watcher2 = start_node (fixture, "h2", "--watch", NULL);
+  id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
+  id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
+  found1 = g_strdup_printf ("found %s one ", id1);
+  found2 = g_strdup_printf ("found %s two ", id2);
+  lost1 = g_strdup_printf ("lost %s", id1);
+  lost2 = g_strdup_printf ("lost %s", id2);
+  connected1 = g_strdup_printf ("connected %s ", id2);
+  connected2 = g_strdup_printf ("connected %s ", id1);
+
+  g_assert_nonnull (wait_line (node1, connected1, &c1, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (node2, connected2, &c2, DISCOVERY_TIMEOUT_S));
+  /* Each watcher sees the node across the bridge (its own host's node too). */
+  g_assert_nonnull (wait_line (watcher1, found2, &w1, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (watcher2, found1, &w2, DISCOVERY_TIMEOUT_S));
+
+  lan (fixture, "avahi-stop", "h1", NULL);
+  lan (fixture, "avahi-stop", "h2", NULL);
+  g_assert_nonnull (wait_line (watcher1, lost2, &w1, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (watcher2, lost1, &w2, DISCOVERY_TIMEOUT_S));
+
+  lan (fixture, "avahi-start", "h1", NULL);
+  lan (fixture, "avahi-start", "h2", NULL);
+  g_assert_nonnull (wait_line (watcher1, found2, &w1, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (watcher2, found1, &w2, DISCOVERY_TIMEOUT_S));
+
+  /* Connected afterwards: a link that survived, or one made again. */
+  deadline = g_get_monotonic_time () + DISCOVERY_TIMEOUT_S * G_USEC_PER_SEC;
+  while (!(is_connected_to (node1, id2) && is_connected_to (node2, id1)) &&
+         g_get_monotonic_time () < deadline)
+    pause_for (1);
+  g_assert_true (is_connected_to (node1, id2));
+  g_assert_true (is_connected_to (node2, id1));
+
+  g_assert_cmpuint (count_stderr (node1, "avahi-daemon went away"), ==, 1);
+  g_assert_cmpuint (count_stderr (node2, "avahi-daemon went away"), ==, 1);
+  g_assert_cmpuint (count_stderr (node1, "avahi-daemon is back"), ==, 1);
+  g_assert_cmpuint (count_stderr (node2, "avahi-daemon is back"), ==, 1);
+}
+
+static void
+test_node_no_avahi (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  Proc *node;
+  guint c = 0;
+
+  g_test_summary ("With no avahi-daemon on its host a node still runs, and its log "
+                  "says why mDNS discovery is idle, once");
+  if (skip_if_unable ())
+    return;
+
+  lan (fixture, "avahi-stop", "h1", NULL);
+  node = start_shoal_node (fixture, "h1", "alone");
+  g_assert_nonnull (wait_line (node, "ready ", &c, DISCOVERY_TIMEOUT_S));
+
+  pause_for (3);
+  g_assert_nonnull (g_subprocess_get_identifier (node->process));
+  g_assert_cmpuint (count_stderr (node, "mDNS discovery waits for it"), ==, 1);
+  g_assert_cmpuint (count_stderr (node, "static peers still work"), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -683,6 +914,15 @@ main (int   argc,
               fixture_set_up, test_discovery_restart, fixture_tear_down);
   g_test_add ("/avahi/discovery/avahi-later", Fixture, NULL,
               fixture_set_up, test_discovery_daemon_later, fixture_tear_down);
+
+  g_test_add ("/avahi/node/connect", Fixture, NULL,
+              fixture_set_up, test_node_connect, fixture_tear_down);
+  g_test_add ("/avahi/node/same-name", Fixture, NULL,
+              fixture_set_up, test_node_same_name, fixture_tear_down);
+  g_test_add ("/avahi/node/avahi-restart", Fixture, NULL,
+              fixture_set_up, test_node_avahi_restart, fixture_tear_down);
+  g_test_add ("/avahi/node/no-avahi", Fixture, NULL,
+              fixture_set_up, test_node_no_avahi, fixture_tear_down);
 
   return g_test_run ();
 }
