@@ -19,7 +19,7 @@
 #include "shoal-frame.h"
 #include "shoal-identity.h"
 #include "shoal-link.h"
-#include "shoal-node.h"
+#include "shoal-node-private.h"
 #include "shoal-peer-private.h"
 
 /* The node with the larger id waits this long for the smaller one to dial,
@@ -215,6 +215,17 @@ entry_free (PeerEntry *entry)
   g_free (entry);
 }
 
+/* Only IPv6 addresses have a scope, and GLib is strict about asking. */
+static guint32
+scope_id (GInetSocketAddress *address)
+{
+  GInetAddress *inet = g_inet_socket_address_get_address (address);
+
+  if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
+    return 0;
+  return g_inet_socket_address_get_scope_id (address);
+}
+
 static gboolean
 address_in (GPtrArray          *addresses,
             GInetSocketAddress *address)
@@ -224,7 +235,7 @@ address_in (GPtrArray          *addresses,
       GInetSocketAddress *other = g_ptr_array_index (addresses, i);
 
       if (g_inet_socket_address_get_port (other) == g_inet_socket_address_get_port (address) &&
-          g_inet_socket_address_get_scope_id (other) == g_inet_socket_address_get_scope_id (address) &&
+          scope_id (other) == scope_id (address) &&
           g_inet_address_equal (g_inet_socket_address_get_address (other),
                                 g_inet_socket_address_get_address (address)))
         return TRUE;
@@ -541,7 +552,7 @@ link_established_cb (ShoalLink *link,
         g_object_new (G_TYPE_INET_SOCKET_ADDRESS,
                       "address", g_inet_socket_address_get_address (remote),
                       "port", hello->port,
-                      "scope-id", g_inet_socket_address_get_scope_id (remote),
+                      "scope-id", scope_id (remote),
                       NULL));
     }
   entry_update_addresses (entry);
@@ -2036,4 +2047,29 @@ shoal_node_get_heartbeat_timeout (ShoalNode *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE (self), 0);
   return self->heartbeat_timeout_ms;
+}
+
+/**
+ * shoal_node_count_links:
+ * @self: a #ShoalNode
+ * @established_only: count only links past their handshake and not closing
+ *
+ * For tests of the one-link rule.
+ *
+ * Returns: how many links the node holds
+ */
+guint
+shoal_node_count_links (ShoalNode *self,
+                        gboolean   established_only)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!established_only || shoal_link_get_established (key))
+      count++;
+
+  return count;
 }
