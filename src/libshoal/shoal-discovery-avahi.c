@@ -1050,45 +1050,6 @@ shoal_discovery_avahi_start (ShoalDiscovery *discovery,
   connect_client (self);
 }
 
-/**
- * shoal_discovery_avahi_set_session_id:
- * @self: a #ShoalDiscoveryAvahi
- * @session_id: the session id to announce from now on
- *
- * Changes the `session` TXT entry of the running announcement in place
- * (avahi_entry_group_update_service_txt()), without withdrawing the service,
- * so browsers see the new session without seeing the node leave.
- */
-void
-shoal_discovery_avahi_set_session_id (ShoalDiscoveryAvahi *self,
-                                      const gchar         *session_id)
-{
-  AvahiStringList *txt;
-  int ret;
-
-  g_return_if_fail (SHOAL_IS_DISCOVERY_AVAHI (self));
-  g_return_if_fail (session_id_is_valid (session_id));
-
-  if (g_strcmp0 (self->session_id, session_id) == 0)
-    return;
-
-  g_free (self->session_id);
-  self->session_id = g_strdup (session_id);
-
-  /* Not announced yet (or withdrawn): publish() will use the new TXT. */
-  if (self->group == NULL || avahi_entry_group_is_empty (self->group))
-    return;
-
-  txt = build_txt (self);
-  ret = avahi_entry_group_update_service_txt_strlst (self->group,
-                                                     AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                                     self->name, SHOAL_DNS_SD_SERVICE_TYPE,
-                                                     NULL, txt);
-  avahi_string_list_free (txt);
-  if (ret < 0)
-    g_warning ("Cannot update the mDNS TXT record of '%s': %s", self->name, avahi_strerror (ret));
-}
-
 static void
 shoal_discovery_avahi_dispose (GObject *object)
 {

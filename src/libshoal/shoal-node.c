@@ -930,7 +930,9 @@ peer_found_cb (ShoalDiscovery *discovery,
 
       if (!g_ptr_array_find (entry->targets, target, NULL))
         g_ptr_array_add (entry->targets, target);
-      if (shoal_peer_get_name (entry->peer) == NULL && name != NULL)
+      /* A record is announced under the peer's current name, which a
+       * DNS-SD collision may have changed since its hello. */
+      if (name != NULL)
         shoal_peer_set_name (entry->peer, name);
       entry_update_addresses (entry);
       maybe_dial_entry (self, entry);
