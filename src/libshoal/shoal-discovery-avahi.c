@@ -19,6 +19,7 @@
 
 #include "shoal-discovery-avahi.h"
 #include "shoal-error.h"
+#include "shoal-peer-private.h"
 
 /* The TXT protocol version this node speaks; see doc/PROTOCOL.md. */
 #define SHOAL_TXT_PROTO_VERSION 1
@@ -31,9 +32,6 @@
  * few times while the browser still lists the service. */
 #define RESOLVE_ATTEMPTS 3
 #define RESOLVE_RETRY_SECONDS 2
-
-/* A session id in TXT is opaque to us, but a stranger controls it. */
-#define MAX_SESSION_ID_LENGTH 64
 
 /* Avahi renames on collision as "name #2", "name #3"…; never loop forever. */
 #define MAX_RENAMES 32
@@ -198,23 +196,6 @@ address_rank (GInetSocketAddress *address)
   return 1;
 }
 
-static gchar *
-address_to_string (GInetSocketAddress *address)
-{
-  GInetAddress *inet = g_inet_socket_address_get_address (address);
-  g_autofree gchar *string = g_inet_address_to_string (inet);
-  guint16 port = g_inet_socket_address_get_port (address);
-  guint scope_id;
-
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
-    return g_strdup_printf ("%s:%u", string, port);
-
-  scope_id = g_inet_socket_address_get_scope_id (address);
-  if (scope_id != 0)
-    return g_strdup_printf ("[%s%%%u]:%u", string, scope_id, port);
-  return g_strdup_printf ("[%s]:%u", string, port);
-}
-
 static gint
 compare_addresses (gconstpointer a,
                    gconstpointer b)
@@ -230,8 +211,8 @@ compare_addresses (gconstpointer a,
     return rank_a - rank_b;
 
   /* A stable order within a class keeps peer-found quiet when nothing changed. */
-  string_a = address_to_string (address_a);
-  string_b = address_to_string (address_b);
+  string_a = shoal_socket_address_to_string (address_a);
+  string_b = shoal_socket_address_to_string (address_b);
   return strcmp (string_a, string_b);
 }
 
@@ -279,7 +260,7 @@ peer_refresh (ShoalDiscoveryAvahi *self,
   joined = g_string_new (NULL);
   for (i = 0; i < addresses->len;)
     {
-      g_autofree gchar *string = address_to_string (g_ptr_array_index (addresses, i));
+      g_autofree gchar *string = shoal_socket_address_to_string (g_ptr_array_index (addresses, i));
 
       if (i > 0 && compare_addresses (&addresses->pdata[i - 1], &addresses->pdata[i]) == 0)
         {
@@ -365,26 +346,6 @@ txt_lookup (AvahiStringList *txt,
   return result;
 }
 
-static gboolean
-session_id_is_valid (const gchar *session_id)
-{
-  gsize length;
-  gsize i;
-
-  if (session_id == NULL)
-    return FALSE;
-
-  length = strlen (session_id);
-  if (length == 0 || length > MAX_SESSION_ID_LENGTH)
-    return FALSE;
-
-  for (i = 0; i < length; i++)
-    if (!g_ascii_isgraph (session_id[i]))
-      return FALSE;
-
-  return TRUE;
-}
-
 /* Reads a Shoal TXT record. Returns FALSE (and says why in the debug log) for
  * anything that is not a node this one can talk to. */
 static gboolean
@@ -412,7 +373,7 @@ parse_txt (AvahiStringList  *txt,
       return FALSE;
     }
 
-  if (!session_id_is_valid (session_id))
+  if (!shoal_peer_id_is_valid (session_id))
     {
       g_debug ("Avahi: ignoring \"%s\": TXT has no valid session", service_name);
       return FALSE;
