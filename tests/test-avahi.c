@@ -698,16 +698,27 @@ test_discovery_daemon_later (Fixture       *fixture,
 
 /* Node level: ShoalNodes with mDNS on, as shoald runs them */
 
-/* Starts a node called @name inside @host, with a state directory of its own. */
+/* Starts a node called @name inside @host, with a state directory of its
+ * own for each @incarnation: a new incarnation is a new id. */
+static Proc *
+start_shoal_node_as (Fixture     *fixture,
+                     const gchar *host,
+                     const gchar *name,
+                     const gchar *incarnation)
+{
+  g_autofree gchar *state_dir = g_build_filename (g_get_user_state_dir (), host, name,
+                                                  incarnation, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+  return start_node (fixture, host, "--name", name, "--state-dir", state_dir, NULL);
+}
+
 static Proc *
 start_shoal_node (Fixture     *fixture,
                   const gchar *host,
                   const gchar *name)
 {
-  g_autofree gchar *state_dir = g_build_filename (g_get_user_state_dir (), host, name, NULL);
-
-  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
-  return start_node (fixture, host, "--name", name, "--state-dir", state_dir, NULL);
+  return start_shoal_node_as (fixture, host, name, "first");
 }
 
 /* Whether @proc's last link event about @id says connected. */
@@ -877,6 +888,47 @@ test_node_avahi_restart (Fixture       *fixture,
 }
 
 static void
+test_node_fast_restart (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autofree gchar *id1 = NULL;
+  g_autofree gchar *id2 = NULL;
+  g_autofree gchar *expect1 = NULL;
+  g_autofree gchar *expect2 = NULL;
+  Proc *node1;
+  Proc *node2;
+  guint c1 = 0, c2 = 0;
+
+  g_test_summary ("Both nodes stopped and started again at once under the same names but "
+                  "with new ids and ports, while the daemons still hold their old records, "
+                  "find each other again: resolvers follow a record's new SRV and TXT");
+  if (skip_if_unable ())
+    return;
+
+  node1 = start_shoal_node (fixture, "h1", "one");
+  node2 = start_shoal_node (fixture, "h2", "two");
+  id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
+  id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (node1, "connected ", &c1, DISCOVERY_TIMEOUT_S));
+  g_assert_nonnull (wait_line (node2, "connected ", &c2, DISCOVERY_TIMEOUT_S));
+
+  proc_stop (node1);
+  proc_stop (node2);
+  node1 = start_shoal_node_as (fixture, "h1", "one", "second");
+  node2 = start_shoal_node_as (fixture, "h2", "two", "second");
+  c1 = c2 = 0;
+  g_clear_pointer (&id1, g_free);
+  g_clear_pointer (&id2, g_free);
+  id1 = ready_id (wait_line (node1, "ready ", &c1, DISCOVERY_TIMEOUT_S));
+  id2 = ready_id (wait_line (node2, "ready ", &c2, DISCOVERY_TIMEOUT_S));
+
+  expect1 = g_strdup_printf ("connected %s two", id2);
+  expect2 = g_strdup_printf ("connected %s one", id1);
+  g_assert_cmpstr (wait_line (node1, expect1, &c1, DISCOVERY_TIMEOUT_S), ==, expect1);
+  g_assert_cmpstr (wait_line (node2, expect2, &c2, DISCOVERY_TIMEOUT_S), ==, expect2);
+}
+
+static void
 test_node_no_avahi (Fixture       *fixture,
                     gconstpointer  user_data)
 {
@@ -921,6 +973,8 @@ main (int   argc,
               fixture_set_up, test_node_same_name, fixture_tear_down);
   g_test_add ("/avahi/node/avahi-restart", Fixture, NULL,
               fixture_set_up, test_node_avahi_restart, fixture_tear_down);
+  g_test_add ("/avahi/node/fast-restart", Fixture, NULL,
+              fixture_set_up, test_node_fast_restart, fixture_tear_down);
   g_test_add ("/avahi/node/no-avahi", Fixture, NULL,
               fixture_set_up, test_node_no_avahi, fixture_tear_down);
 

@@ -350,8 +350,10 @@ resolver_callback (AvahiServiceResolver   *resolver,
   g_autofree gchar *session_id = NULL;
   g_autoptr(GInetSocketAddress) socket_address = NULL;
 
-  /* A resolver answers once for us; free it here, as avahi's examples do,
-   * after its strings have been read. */
+  /* The resolver stays while the browser lists the record: it answers again
+   * when the SRV or TXT behind an unchanged service name change, as when a
+   * node restarts under the same name with a new id and port before its old
+   * records expired. Only a failure ends it, and the retry makes a new one. */
   if (event == AVAHI_RESOLVER_FAILURE)
     {
       g_debug ("Avahi: cannot resolve \"%s\" on interface %d: %s",
@@ -382,7 +384,6 @@ resolver_callback (AvahiServiceResolver   *resolver,
                name, interface, avahi_proto_to_string (protocol), host_name, id);
     }
 
-  g_clear_pointer (&record->resolver, avahi_service_resolver_free);
   record->attempts = 0;
 
   record_set_resolved (record, id, id != NULL ? session_id : NULL, socket_address);
