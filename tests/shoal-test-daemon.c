@@ -41,6 +41,14 @@ shoal_test_skip_unless (gboolean     condition,
   return FALSE;
 }
 
+gboolean
+shoal_test_have_program (const gchar *name)
+{
+  g_autofree gchar *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 /* A file of the build tree, from SHOAL_BUILDDIR (set by tests/meson.build). */
 const gchar *
 shoal_test_build_path (const gchar *relative)

@@ -38,6 +38,7 @@ typedef struct {
 
 gboolean         shoal_test_skip_unless     (gboolean           condition,
                                              const gchar       *reason);
+gboolean         shoal_test_have_program    (const gchar       *name);
 const gchar     *shoal_test_build_path      (const gchar       *relative);
 gchar           *shoal_test_make_tmpdir     (void);
 

@@ -52,7 +52,7 @@ setup (Fixture       *fixture,
   const gchar *args[] = { "--peer", NULL, NULL };
 
   fixture->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  if (!shoal_test_skip_unless (g_find_program_in_path ("dbus-daemon") != NULL,
+  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
                                "dbus-daemon is not installed"))
     return;
 
@@ -213,6 +213,7 @@ test_peers (Fixture       *fixture,
   g_assert_nonnull (strstr (lines[1], " connected "));
   g_assert_cmpstr (lines[2], ==, "");
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (run_shoal (fixture->alice->bus->address, NULL, &out, &err,
                               "peers", "--json", NULL), ==, 0);
@@ -396,7 +397,7 @@ test_not_running (void)
   g_autofree gchar *err = NULL;
 
   g_test_summary ("Without shoald on the bus, shoal says so and how to start it, exit 1");
-  if (!shoal_test_skip_unless (g_find_program_in_path ("dbus-daemon") != NULL,
+  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
                                "dbus-daemon is not installed"))
     return;
 

@@ -38,7 +38,7 @@ static void
 setup_alice (Fixture       *fixture,
              gconstpointer  data)
 {
-  if (!shoal_test_skip_unless (g_find_program_in_path ("dbus-daemon") != NULL,
+  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
                                "dbus-daemon is not installed"))
     return;
   fixture->tmpdir = shoal_test_make_tmpdir ();
@@ -768,7 +768,7 @@ test_startup_failures (void)
 
   g_test_summary ("shoald exits 1 with one line on stderr when its state directory is "
                   "unusable, its port is taken, or another process owns org.shoal.Shoal1");
-  if (!shoal_test_skip_unless (g_find_program_in_path ("dbus-daemon") != NULL,
+  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
                                "dbus-daemon is not installed"))
     return;
 

@@ -9,6 +9,7 @@ SHOAL_DEB_PACKAGES=(
   libjson-glib-dev
   dbus dbus-daemon iproute2 procps
   python3 python3-gi gir1.2-glib-2.0
+  systemd  # busctl, for the README examples the dbus suite runs
 )
 
 shoal_missing_packages() {
