@@ -1,0 +1,419 @@
+/* shoal-test-daemon.c: real shoald processes on private buses, for the dbus suite
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Each shoald gets its own dbus-daemon (both own org.shoal.Shoal1), its own
+ * state directory, --no-avahi and port 0; a second daemon is joined to the
+ * first with --peer 127.0.0.1:<port read from the first one's Port property>.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "shoal-test-daemon.h"
+
+/**
+ * shoal_test_skip_unless:
+ * @condition: whether the test can run
+ * @reason: why it cannot
+ *
+ * Skips the running test when @condition is false, or fails it when
+ * SHOAL_TEST_REQUIRE=all (under CI a skip is a failure).
+ *
+ * Returns: @condition
+ */
+gboolean
+shoal_test_skip_unless (gboolean     condition,
+                        const gchar *reason)
+{
+  if (condition)
+    return TRUE;
+  if (g_strcmp0 (g_getenv ("SHOAL_TEST_REQUIRE"), "all") == 0)
+    g_test_fail_printf ("required but missing: %s", reason);
+  else
+    g_test_skip (reason);
+  return FALSE;
+}
+
+/* A file of the build tree, from SHOAL_BUILDDIR (set by tests/meson.build). */
+const gchar *
+shoal_test_build_path (const gchar *relative)
+{
+  static GHashTable *paths = NULL;
+  const gchar *builddir = g_getenv ("SHOAL_BUILDDIR");
+  gchar *path;
+
+  g_assert_nonnull (builddir);
+  if (paths == NULL)
+    paths = g_hash_table_new (g_str_hash, g_str_equal);
+  path = g_hash_table_lookup (paths, relative);
+  if (path == NULL)
+    {
+      path = g_build_filename (builddir, relative, NULL);
+      g_hash_table_insert (paths, g_strdup (relative), path);
+    }
+  return path;
+}
+
+gchar *
+shoal_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("shoal-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+ShoalTestBus *
+shoal_test_bus_new (void)
+{
+  ShoalTestBus *bus = g_new0 (ShoalTestBus, 1);
+  g_autoptr(GError) error = NULL;
+
+  bus->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus->bus);
+  bus->address = g_strdup (g_test_dbus_get_bus_address (bus->bus));
+  g_assert_nonnull (bus->address);
+  bus->connection = g_dbus_connection_new_for_address_sync (bus->address,
+                                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+  return bus;
+}
+
+void
+shoal_test_bus_free (ShoalTestBus *bus)
+{
+  if (bus == NULL)
+    return;
+  if (bus->connection != NULL)
+    g_dbus_connection_close_sync (bus->connection, NULL, NULL);
+  g_clear_object (&bus->connection);
+  g_test_dbus_down (bus->bus);
+  g_clear_object (&bus->bus);
+  g_free (bus->address);
+  g_free (bus);
+}
+
+/**
+ * shoal_test_launcher_new:
+ * @bus_address: (nullable): the session bus for the child, or %NULL for none
+ * @flags: pipes to open
+ *
+ * Children run in the C.UTF-8 locale with no LANGUAGE, so their messages are
+ * the untranslated ones unless a test asks otherwise, and find the build
+ * tree's catalogues through SHOAL_LOCALEDIR.
+ *
+ * Returns: (transfer full): a launcher
+ */
+GSubprocessLauncher *
+shoal_test_launcher_new (const gchar      *bus_address,
+                         GSubprocessFlags  flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  if (bus_address != NULL)
+    g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus_address, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+  g_subprocess_launcher_setenv (launcher, "SHOAL_LOCALEDIR", shoal_test_build_path ("po"), TRUE);
+  return launcher;
+}
+
+typedef struct {
+  gboolean     appeared;
+  GSubprocess *process;
+} StartState;
+
+static void
+name_appeared_cb (GDBusConnection *connection,
+                  const gchar     *name,
+                  const gchar     *owner,
+                  gpointer         user_data)
+{
+  StartState *state = user_data;
+
+  state->appeared = TRUE;
+}
+
+/* GSubprocess forgets the pid once the child has been reaped. */
+static gboolean
+process_exited (GSubprocess *process)
+{
+  return g_subprocess_get_identifier (process) == NULL;
+}
+
+static gboolean
+started_or_exited (gpointer user_data)
+{
+  StartState *state = user_data;
+
+  return state->appeared || process_exited (state->process);
+}
+
+/**
+ * shoal_test_daemon_start:
+ * @name: the node's name, also its state directory under @tmpdir
+ * @tmpdir: a scratch directory
+ * @extra_args: (nullable): more shoald options
+ *
+ * Starts a dbus-daemon and a shoald on it (`--name @name --no-avahi --port 0`)
+ * and waits until shoald owns org.shoal.Shoal1.
+ *
+ * Returns: (transfer full): the running daemon
+ */
+ShoalTestDaemon *
+shoal_test_daemon_start (const gchar         *name,
+                         const gchar         *tmpdir,
+                         const gchar * const *extra_args)
+{
+  g_autoptr(ShoalTestDaemon) daemon = g_new0 (ShoalTestDaemon, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  StartState state = { FALSE, NULL };
+  guint watch_id;
+  gsize i;
+
+  daemon->bus = shoal_test_bus_new ();
+  daemon->name = g_strdup (name);
+  daemon->state_dir = g_build_filename (tmpdir, name, NULL);
+
+  g_ptr_array_add (argv, (gpointer) shoal_test_build_path ("src/daemon/shoald"));
+  g_ptr_array_add (argv, (gpointer) "--name");
+  g_ptr_array_add (argv, daemon->name);
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, daemon->state_dir);
+  g_ptr_array_add (argv, (gpointer) "--no-avahi");
+  g_ptr_array_add (argv, (gpointer) "--port");
+  g_ptr_array_add (argv, (gpointer) "0");
+  for (i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = shoal_test_launcher_new (daemon->bus->address, G_SUBPROCESS_FLAGS_NONE);
+  daemon->process = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata,
+                                                  &error);
+  g_assert_no_error (error);
+
+  state.process = daemon->process;
+  watch_id = g_bus_watch_name_on_connection (daemon->bus->connection, SHOAL_TEST_BUS_NAME,
+                                             G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                             name_appeared_cb, NULL, &state, NULL);
+  g_assert_true (shoal_test_wait_until (started_or_exited, &state, SHOAL_TEST_TIMEOUT_MS));
+  g_bus_unwatch_name (watch_id);
+  g_assert_true (state.appeared);
+
+  daemon->service = shoal_dbus_service_proxy_new_sync (daemon->bus->connection,
+                                                       G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                                       SHOAL_TEST_BUS_NAME, SHOAL_TEST_OBJECT_PATH,
+                                                       NULL, &error);
+  g_assert_no_error (error);
+  daemon->id = g_strdup (shoal_dbus_service_get_id (daemon->service));
+  daemon->port = shoal_dbus_service_get_port (daemon->service);
+  g_assert_cmpuint (strlen (daemon->id), ==, 32);
+  g_assert_cmpuint (daemon->port, >, 0);
+
+  return g_steal_pointer (&daemon);
+}
+
+static gboolean
+process_gone (gpointer user_data)
+{
+  return process_exited (G_SUBPROCESS (user_data));
+}
+
+/**
+ * shoal_test_daemon_stop:
+ * @daemon: a running daemon
+ *
+ * Sends SIGTERM and checks that shoald exits with status 0.
+ */
+void
+shoal_test_daemon_stop (ShoalTestDaemon *daemon)
+{
+  if (daemon->process == NULL)
+    return;
+  g_subprocess_send_signal (daemon->process, SIGTERM);
+  g_assert_true (shoal_test_wait_until (process_gone, daemon->process, SHOAL_TEST_TIMEOUT_MS));
+  g_subprocess_wait (daemon->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (daemon->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (daemon->process), ==, 0);
+  g_clear_object (&daemon->process);
+}
+
+void
+shoal_test_daemon_free (ShoalTestDaemon *daemon)
+{
+  if (daemon == NULL)
+    return;
+  if (daemon->process != NULL)
+    {
+      g_subprocess_force_exit (daemon->process);
+      g_subprocess_wait (daemon->process, NULL, NULL);
+      g_clear_object (&daemon->process);
+    }
+  g_clear_object (&daemon->service);
+  shoal_test_bus_free (daemon->bus);
+  g_free (daemon->name);
+  g_free (daemon->state_dir);
+  g_free (daemon->id);
+  g_free (daemon);
+}
+
+/* Whether @daemon's ListPeers shows @peer_id connected. */
+gboolean
+shoal_test_daemon_sees_connected (ShoalTestDaemon *daemon,
+                                  const gchar     *peer_id)
+{
+  g_autoptr(GVariant) peers = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  GVariant *peer;
+  gboolean found = FALSE;
+
+  if (!shoal_dbus_service_call_list_peers_sync (daemon->service, &peers, NULL, &error))
+    return FALSE;
+
+  g_variant_iter_init (&iter, peers);
+  while ((peer = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const gchar *id = NULL;
+      gboolean connected = FALSE;
+
+      if (g_variant_lookup (peer, "id", "&s", &id) && g_strcmp0 (id, peer_id) == 0 &&
+          g_variant_lookup (peer, "connected", "b", &connected) && connected)
+        found = TRUE;
+      g_variant_unref (peer);
+    }
+  return found;
+}
+
+typedef struct {
+  ShoalTestDaemon *a, *b;
+} Pair;
+
+static gboolean
+pair_connected (gpointer user_data)
+{
+  Pair *pair = user_data;
+
+  return shoal_test_daemon_sees_connected (pair->a, pair->b->id) &&
+         shoal_test_daemon_sees_connected (pair->b, pair->a->id);
+}
+
+/* Waits until @a and @b each list the other as connected. */
+void
+shoal_test_connect_pair (ShoalTestDaemon *a,
+                         ShoalTestDaemon *b)
+{
+  Pair pair = { a, b };
+
+  g_assert_true (shoal_test_wait_until (pair_connected, &pair, SHOAL_TEST_TIMEOUT_MS));
+}
+
+/**
+ * shoal_test_run:
+ * @argv: the program and its arguments
+ * @bus_address: (nullable): DBUS_SESSION_BUS_ADDRESS for it, %NULL for none
+ * @env: (nullable): more KEY=VALUE settings
+ * @input: (nullable): its standard input
+ * @stdout_out: (out) (optional): what it printed
+ * @stderr_out: (out) (optional): what it printed on stderr
+ *
+ * Returns: its exit status, or -1 if it was killed by a signal
+ */
+gint
+shoal_test_run (const gchar * const *argv,
+                const gchar         *bus_address,
+                const gchar * const *env,
+                GBytes              *input,
+                gchar              **stdout_out,
+                gchar              **stderr_out)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize i;
+
+  launcher = shoal_test_launcher_new (bus_address,
+                                      G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  for (i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
+
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (process, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+
+  if (stdout_out != NULL)
+    *stdout_out = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  if (stderr_out != NULL)
+    *stderr_out = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+
+  if (!g_subprocess_get_if_exited (process))
+    return -1;
+  return g_subprocess_get_exit_status (process);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timed_out_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * shoal_test_wait_until:
+ * @condition: checked after every main-context iteration
+ * @user_data: for @condition
+ * @timeout_ms: how long to wait at most
+ *
+ * Runs the default main context until @condition holds. Conditions that poll
+ * (a D-Bus call) are checked at least every 50 ms.
+ *
+ * Returns: %TRUE if @condition held in time
+ */
+gboolean
+shoal_test_wait_until (ShoalTestCondition condition,
+                       gpointer           user_data,
+                       guint              timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add (timeout_ms, timed_out_cb, &timed_out);
+  guint tick_id = g_timeout_add (50, tick_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = condition (user_data)) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  g_source_remove (tick_id);
+  return ok;
+}
