@@ -344,6 +344,7 @@ shoal_test_run (const gchar * const *argv,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GBytes) out = NULL;
   g_autoptr(GBytes) err = NULL;
+  g_autoptr(GBytes) empty = NULL;
   g_autoptr(GError) error = NULL;
   gsize i;
 
@@ -360,13 +361,19 @@ shoal_test_run (const gchar * const *argv,
 
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate (process, input, NULL, &out, &err, &error);
+  empty = g_bytes_new_static ("", 0);
+  g_subprocess_communicate (process, input != NULL ? input : empty, NULL, &out, &err, &error);
   g_assert_no_error (error);
 
+  /* Empty output may come back as NULL bytes or a NULL pointer: make it "". */
   if (stdout_out != NULL)
-    *stdout_out = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+    *stdout_out = out != NULL && g_bytes_get_size (out) > 0
+                  ? g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out))
+                  : g_strdup ("");
   if (stderr_out != NULL)
-    *stderr_out = g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err));
+    *stderr_out = err != NULL && g_bytes_get_size (err) > 0
+                  ? g_strndup (g_bytes_get_data (err, NULL), g_bytes_get_size (err))
+                  : g_strdup ("");
 
   if (!g_subprocess_get_if_exited (process))
     return -1;

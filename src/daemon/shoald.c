@@ -51,8 +51,8 @@ start_node (Shoald *shoald)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         {
           g_autofree gchar *message =
-            g_strdup_printf (_("Port %u is already in use: %s"),
-                             (guint) shoal_node_get_port (shoald->node), error->message);
+            g_strdup_printf (_("Port %u is already in use"), (guint) shoal_node_get_port (shoald->node));
+
           fail (shoald, message);
         }
       else
@@ -147,8 +147,10 @@ on_name_lost (GDBusConnection *connection,
       g_autofree gchar *message =
         g_strdup_printf (_("The bus name %s is already owned: another shoald runs on this bus"), name);
 
-      /* The node has not started yet: nothing to say goodbye to. */
-      g_clear_handle_id (&shoald->owner_id, g_bus_unown_name);
+      /* The node has not started yet: nothing to say goodbye to. The request
+       * is left alone rather than unowned, which would try to release a name
+       * we never had and warn about it; exiting drops it. */
+      shoald->owner_id = 0;
       fail (shoald, message);
       return;
     }
