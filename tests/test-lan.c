@@ -98,6 +98,7 @@ typedef struct
 static gchar *missing_reason = NULL;
 static gchar *lan_path = NULL;
 static gchar *shoald_path = NULL;
+static GSubprocess *janitor = NULL;
 
 /* ---- prerequisites ---- */
 
@@ -194,14 +195,11 @@ start_janitor (void)
 {
   g_autoptr(GSubprocessLauncher) launcher = new_launcher (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_autoptr(GError) error = NULL;
-  GSubprocess *janitor;
 
   g_subprocess_launcher_set_child_setup (launcher, in_own_session, NULL, NULL);
   janitor = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c",
                                          "cat > /dev/null; exec \"$0\" down", lan_path, NULL);
   g_assert_no_error (error);
-  /* Deliberately never freed: its stdin pipe must stay open until we exit. */
-  (void) janitor;
 }
 
 static gboolean
@@ -278,6 +276,18 @@ wait_exit (GSubprocess *process,
       return FALSE;
     }
   return TRUE;
+}
+
+/* After a normal run: the janitor's last `down` finds nothing left, and
+ * the program ends after it. */
+static void
+stop_janitor (void)
+{
+  if (janitor == NULL)
+    return;
+  g_output_stream_close (g_subprocess_get_stdin_pipe (janitor), NULL, NULL);
+  wait_exit (janitor, COMMAND_TIMEOUT_MS);
+  g_clear_object (&janitor);
 }
 
 typedef struct
@@ -1725,6 +1735,7 @@ main (int   argc,
               fixture_set_up, test_many_messages, fixture_tear_down);
 
   status = g_test_run ();
+  stop_janitor ();
   g_free (lan_path);
   g_free (shoald_path);
   g_free (missing_reason);
