@@ -581,22 +581,29 @@ host_start_and_wait (Fixture *fixture,
     host->id = g_steal_pointer (&id);
 }
 
-/* Stops @host's shoald with @signum and waits for it to exit; returns
- * whether it exited on its own (TRUE) or had to be killed. */
+/* Stops @host's shoald with SIGTERM and waits for it to exit; returns
+ * whether it exited on its own with status 0 (a sanitizer build exits
+ * otherwise when shoald leaks or misbehaves on its way out). */
 static gboolean
-host_stop (Host *host,
-           gint  signum)
+host_stop (Host *host)
 {
   gboolean clean;
 
   if (host->shoald == NULL)
     return TRUE;
   if (g_subprocess_get_identifier (host->shoald) != NULL)
-    g_subprocess_send_signal (host->shoald, signum);
+    g_subprocess_send_signal (host->shoald, SIGTERM);
   clean = wait_exit (host->shoald, STOP_TIMEOUT_MS);
   if (!clean)
-    g_test_message ("shoald on %s did not exit within %d ms of signal %d; killed",
-                    host->name, STOP_TIMEOUT_MS, signum);
+    g_test_message ("shoald on %s did not exit within %d ms of SIGTERM; killed",
+                    host->name, STOP_TIMEOUT_MS);
+  else if (!g_subprocess_get_if_exited (host->shoald) ||
+           g_subprocess_get_exit_status (host->shoald) != 0)
+    {
+      g_test_message ("shoald on %s did not exit with status 0 on SIGTERM (wait status %d)",
+                      host->name, g_subprocess_get_status (host->shoald));
+      clean = FALSE;
+    }
   g_clear_object (&host->shoald);
   return clean;
 }
@@ -604,8 +611,11 @@ host_stop (Host *host,
 static void
 host_clear (Host *host)
 {
-  if (host->shoald != NULL)
-    host_stop (host, SIGTERM);
+  if (host->shoald != NULL && !host_stop (host))
+    {
+      host_dump_log (host);
+      g_test_fail_printf ("shoald on %s did not stop cleanly", host->name);
+    }
   if (host->bus != NULL)
     {
       g_dbus_connection_signal_unsubscribe (host->bus, host->subscription);
@@ -1360,7 +1370,7 @@ test_leave_join (Fixture       *fixture,
   /* SIGTERM: shoald says goodbye */
   mark_cursors (fixture, cursors);
   since = g_get_monotonic_time ();
-  g_assert_true (host_stop (h4, SIGTERM));
+  g_assert_true (host_stop (h4));
   wait_gone (fixture, h4, 1, 3, cursors, since, GOODBYE_BOUND_MS, "shutdown", "SIGTERM");
 
   mark_cursors (fixture, cursors);
