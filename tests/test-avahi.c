@@ -594,6 +594,11 @@ wait_names_settled (Proc        *proc1,
   g_test_message ("%s is announced as \"%s\", %s as \"%s\"",
                   proc1->label, current_name (proc1, initial),
                   proc2->label, current_name (proc2, initial));
+  if (!settled)
+    {
+      proc_dump (proc1);
+      proc_dump (proc2);
+    }
   return settled;
 }
 

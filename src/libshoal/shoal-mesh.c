@@ -43,6 +43,7 @@ typedef struct {
 typedef struct {
   gchar     *key;        /* (owned) unique within the mesh */
   gchar     *peer_id;    /* (owned) (nullable) from discovery or learnt by handshake */
+  gchar     *name;       /* (owned) (nullable) as discovery reports it */
   GPtrArray *addresses;  /* (owned) (element-type GInetSocketAddress) */
   gboolean   is_self;
   Dialer     dialer;     /* used while @peer_id is unknown */
@@ -54,6 +55,7 @@ typedef struct {
   ShoalLink          *link;          /* (owned) (nullable) the live link */
   GPtrArray          *targets;       /* (element-type Target) (unowned) */
   GInetSocketAddress *link_address;  /* (owned) (nullable) learnt from an inbound link */
+  gchar              *hello_name;    /* (owned) (nullable) from the live link's hello */
   gboolean            ever_connected;
   Dialer              dialer;
 } PeerEntry;
@@ -173,6 +175,7 @@ target_free (Target *target)
   dialer_cancel (&target->dialer);
   g_free (target->key);
   g_free (target->peer_id);
+  g_free (target->name);
   g_ptr_array_unref (target->addresses);
   g_free (target);
 }
@@ -183,6 +186,7 @@ entry_free (PeerEntry *entry)
   dialer_cancel (&entry->dialer);
   g_clear_object (&entry->link);
   g_clear_object (&entry->link_address);
+  g_free (entry->hello_name);
   g_ptr_array_unref (entry->targets);
   g_object_unref (entry->peer);
   g_free (entry);
@@ -249,6 +253,27 @@ entry_update_addresses (PeerEntry *entry)
   g_autoptr(GPtrArray) all = entry_addresses (entry);
 
   shoal_peer_set_addresses (entry->peer, all);
+}
+
+/* A peer renamed by a DNS-SD collision keeps saying its old name in the
+ * hello of links made before the rename, so a name from a current record
+ * wins over one from a hello. */
+static void
+entry_update_name (PeerEntry *entry)
+{
+  for (guint i = 0; i < entry->targets->len; i++)
+    {
+      Target *target = g_ptr_array_index (entry->targets, i);
+
+      if (target->name != NULL)
+        {
+          shoal_peer_set_name (entry->peer, target->name);
+          return;
+        }
+    }
+
+  if (entry->hello_name != NULL)
+    shoal_peer_set_name (entry->peer, entry->hello_name);
 }
 
 static void
@@ -494,7 +519,6 @@ link_established_cb (ShoalLink *link,
 
   entry = ensure_entry (self, hello->peer_id);
   record->peer = g_object_ref (entry->peer);
-  shoal_peer_set_name (entry->peer, hello->name);
 
   if (!record->owner_is_target && record->owner_key != NULL)
     {
@@ -531,6 +555,9 @@ link_established_cb (ShoalLink *link,
                       "scope-id", scope_id (remote),
                       NULL));
     }
+  g_free (entry->hello_name);
+  entry->hello_name = g_strdup (hello->name);
+  entry_update_name (entry);
   entry_update_addresses (entry);
 
   current = entry->link;
@@ -796,6 +823,7 @@ target_detach (ShoalMesh *self,
     return;
 
   g_ptr_array_remove (entry->targets, target);
+  entry_update_name (entry);
   entry_update_addresses (entry);
   entry_check_gone (self, entry);
 }
@@ -836,6 +864,8 @@ shoal_mesh_target_found (ShoalMesh   *self,
       g_hash_table_insert (self->targets, target->key, target);
     }
 
+  g_free (target->name);
+  target->name = g_strdup (name);
   g_ptr_array_set_size (target->addresses, 0);
   for (guint i = 0; i < addresses->len; i++)
     g_ptr_array_add (target->addresses, g_object_ref (g_ptr_array_index (addresses, i)));
@@ -853,10 +883,7 @@ shoal_mesh_target_found (ShoalMesh   *self,
 
       if (!g_ptr_array_find (entry->targets, target, NULL))
         g_ptr_array_add (entry->targets, target);
-      /* A record is announced under the peer's current name, which a
-       * DNS-SD collision may have changed since its hello. */
-      if (name != NULL)
-        shoal_peer_set_name (entry->peer, name);
+      entry_update_name (entry);
       entry_update_addresses (entry);
       maybe_dial_entry (self, entry);
     }
