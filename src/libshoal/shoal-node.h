@@ -44,6 +44,13 @@ G_BEGIN_DECLS
  */
 #define SHOAL_NODE_DEFAULT_MAX_LINKS 256
 
+/**
+ * SHOAL_NODE_MAX_MESSAGE_SIZE:
+ *
+ * The largest payload a message may carry, in bytes (protocol v1's limit).
+ */
+#define SHOAL_NODE_MAX_MESSAGE_SIZE (16 * 1024 * 1024)
+
 #define SHOAL_TYPE_NODE (shoal_node_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalNode, shoal_node, SHOAL, NODE, GObject)
 
@@ -65,6 +72,9 @@ void         shoal_node_stop               (ShoalNode      *self);
 void         shoal_node_add_discovery      (ShoalNode      *self,
                                             ShoalDiscovery *discovery);
 
+void         shoal_node_set_listen_address (ShoalNode      *self,
+                                            const gchar    *address);
+const gchar *shoal_node_get_listen_address (ShoalNode      *self);
 void         shoal_node_set_mdns           (ShoalNode      *self,
                                             gboolean        mdns);
 gboolean     shoal_node_get_mdns           (ShoalNode      *self);

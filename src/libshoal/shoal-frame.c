@@ -1,0 +1,1040 @@
+/* shoal-frame.c: the protocol v1 wire codec
+ *
+ * Everything a peer sends is checked here before the rest of the engine sees
+ * it: frame types, body lengths (from the eight header bytes alone, before
+ * anything is allocated for the body), and the GVariant bodies of the control
+ * frames. doc/PROTOCOL.md is the normative description and must agree with
+ * this file.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "shoal-error.h"
+#include "shoal-frame.h"
+
+/* What the reader allocates when it needs room and no frame asks for more:
+ * large enough to cut many small frames out of one read, small enough that a
+ * busy link does not hold much. */
+#define READER_CHUNK_SIZE (64u * 1024u)
+
+/* The longest goodbye message, in bytes of UTF-8. */
+#define GOODBYE_MESSAGE_MAX_BYTES 256u
+
+/* Header */
+
+/**
+ * shoal_frame_header_write:
+ * @out: where the eight header bytes go
+ * @type: the frame type
+ * @body_length: the length of the body that follows
+ *
+ * Writes a v1 header: flags and reserved bytes are zero.
+ */
+void
+shoal_frame_header_write (guint8          out[SHOAL_FRAME_HEADER_SIZE],
+                          ShoalFrameType  type,
+                          guint32         body_length)
+{
+  out[0] = (guint8) type;
+  out[1] = 0;
+  out[2] = 0;
+  out[3] = 0;
+  out[4] = (guint8) (body_length >> 24);
+  out[5] = (guint8) (body_length >> 16);
+  out[6] = (guint8) (body_length >> 8);
+  out[7] = (guint8) body_length;
+}
+
+/**
+ * shoal_frame_type_to_string:
+ * @type: a frame type byte
+ *
+ * Returns: (transfer none): the frame type's name for logs, or "unknown"
+ */
+const gchar *
+shoal_frame_type_to_string (guint8 type)
+{
+  switch (type)
+    {
+    case SHOAL_FRAME_HELLO:
+      return "hello";
+    case SHOAL_FRAME_GOODBYE:
+      return "goodbye";
+    case SHOAL_FRAME_PING:
+      return "ping";
+    case SHOAL_FRAME_PONG:
+      return "pong";
+    case SHOAL_FRAME_UNICAST:
+      return "unicast";
+    case SHOAL_FRAME_BROADCAST:
+      return "broadcast";
+    default:
+      return "unknown";
+    }
+}
+
+/**
+ * shoal_frame_header_parse:
+ * @data: eight header bytes
+ * @max_data_body: the largest body a data frame may have
+ * @out: (out caller-allocates): the parsed header
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Parses a header and checks the type and the body length against the limits
+ * of that type, so that a reader knows whether to accept the frame before it
+ * has allocated anything for the body. Flags and the reserved bytes are
+ * ignored, as v1 requires.
+ *
+ * Returns: %TRUE if the header is acceptable
+ */
+gboolean
+shoal_frame_header_parse (const guint8      data[SHOAL_FRAME_HEADER_SIZE],
+                          gsize             max_data_body,
+                          ShoalFrameHeader *out,
+                          GError          **error)
+{
+  guint8 type = data[0];
+  guint32 length = ((guint32) data[4] << 24) | ((guint32) data[5] << 16) |
+                   ((guint32) data[6] << 8) | (guint32) data[7];
+  gsize min_length = 0;
+  gsize max_length = 0;
+
+  switch (type)
+    {
+    case SHOAL_FRAME_HELLO:
+      min_length = 1;
+      max_length = SHOAL_FRAME_MAX_CONTROL_BODY;
+      break;
+    case SHOAL_FRAME_GOODBYE:
+      min_length = 0;
+      max_length = SHOAL_FRAME_MAX_CONTROL_BODY;
+      break;
+    case SHOAL_FRAME_PING:
+    case SHOAL_FRAME_PONG:
+      min_length = SHOAL_FRAME_PING_BODY_SIZE;
+      max_length = SHOAL_FRAME_PING_BODY_SIZE;
+      break;
+    case SHOAL_FRAME_UNICAST:
+    case SHOAL_FRAME_BROADCAST:
+      min_length = 0;
+      max_length = max_data_body;
+      break;
+    default:
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Unknown frame type 0x%02x (body length %" G_GUINT32_FORMAT ")",
+                   type, length);
+      return FALSE;
+    }
+
+  if (length < min_length || length > max_length)
+    {
+      if (min_length == max_length)
+        g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                     "Frame type %s (0x%02x) has a body of %" G_GUINT32_FORMAT
+                     " bytes; it must be exactly %" G_GSIZE_FORMAT,
+                     shoal_frame_type_to_string (type), type, length, max_length);
+      else
+        g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                     "Frame type %s (0x%02x) has a body of %" G_GUINT32_FORMAT
+                     " bytes; it must be %" G_GSIZE_FORMAT "..%" G_GSIZE_FORMAT,
+                     shoal_frame_type_to_string (type), type, length,
+                     min_length, max_length);
+      return FALSE;
+    }
+
+  out->type = type;
+  out->flags = data[1];
+  out->body_length = length;
+  return TRUE;
+}
+
+/* Control bodies: a{sv} GVariants, little-endian on the wire */
+
+/* GVariant serialises in host order; the wire is little-endian, so big-endian
+ * hosts swap on the way out and on the way in. */
+static GVariant *
+vardict_to_wire (GVariant *host)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  return g_variant_byteswap (host);
+#else
+  return g_variant_ref (host);
+#endif
+}
+
+static GBytes *
+encode_vardict_frame (ShoalFrameType  type,
+                      GVariant       *dict)
+{
+  g_autoptr(GVariant) wire = vardict_to_wire (dict);
+  gsize body_length = g_variant_get_size (wire);
+  guint8 *frame;
+
+  g_return_val_if_fail (body_length <= SHOAL_FRAME_MAX_CONTROL_BODY, NULL);
+
+  frame = g_malloc (SHOAL_FRAME_HEADER_SIZE + body_length);
+  shoal_frame_header_write (frame, type, (guint32) body_length);
+  g_variant_store (wire, frame + SHOAL_FRAME_HEADER_SIZE);
+
+  return g_bytes_new_take (frame, SHOAL_FRAME_HEADER_SIZE + body_length);
+}
+
+/* Takes a body from the wire: it must be a normal-form a{sv}. GLib checks the
+ * serialisation itself (trusted = FALSE), including that every string is
+ * valid, nul-free UTF-8. */
+static GVariant *
+decode_vardict (GBytes       *body,
+                const gchar  *what,
+                GError      **error)
+{
+  g_autoptr(GVariant) wire = NULL;
+
+  if (g_bytes_get_size (body) > SHOAL_FRAME_MAX_CONTROL_BODY)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds the limit of %u",
+                   what, g_bytes_get_size (body), SHOAL_FRAME_MAX_CONTROL_BODY);
+      return NULL;
+    }
+
+  wire = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT,
+                                                       body, FALSE));
+  if (!g_variant_is_normal_form (wire))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "%s body (%" G_GSIZE_FORMAT " bytes) is not a normal-form "
+                   "a{sv} GVariant",
+                   what, g_bytes_get_size (body));
+      return NULL;
+    }
+
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  return g_variant_byteswap (wire);
+#else
+  return g_steal_pointer (&wire);
+#endif
+}
+
+/* Looks for the known keys of a dictionary. A known key must have its type and
+ * appear once; unknown keys are skipped, so later versions can add keys that
+ * a v1 node ignores. */
+typedef struct {
+  const gchar        *key;
+  const GVariantType *type;
+  gboolean            required;
+  GVariant           *value;  /* (owned) (nullable) */
+} DictField;
+
+static gboolean
+dict_lookup_fields (GVariant     *dict,
+                    const gchar  *what,
+                    DictField    *fields,
+                    gsize         n_fields,
+                    GError      **error)
+{
+  GVariantIter iter;
+  const gchar *key;
+  GVariant *value;
+  gsize i;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_autoptr(GVariant) owned_value = value;
+
+      for (i = 0; i < n_fields; i++)
+        {
+          if (strcmp (key, fields[i].key) != 0)
+            continue;
+
+          if (!g_variant_is_of_type (owned_value, fields[i].type))
+            {
+              g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                           "%s key “%s” has type “%s”; expected “%s”",
+                           what, key, g_variant_get_type_string (owned_value),
+                           (const gchar *) fields[i].type);
+              return FALSE;
+            }
+          if (fields[i].value != NULL)
+            {
+              g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                           "%s key “%s” appears more than once", what, key);
+              return FALSE;
+            }
+          fields[i].value = g_steal_pointer (&owned_value);
+          break;
+        }
+    }
+
+  for (i = 0; i < n_fields; i++)
+    {
+      if (fields[i].required && fields[i].value == NULL)
+        {
+          g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                       "%s lacks the required key “%s”", what, fields[i].key);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+dict_fields_clear (DictField *fields,
+                   gsize      n_fields)
+{
+  gsize i;
+
+  for (i = 0; i < n_fields; i++)
+    g_clear_pointer (&fields[i].value, g_variant_unref);
+}
+
+/* Hello */
+
+/* A name is a DNS-SD instance label: 1..63 bytes of UTF-8 with no control
+ * characters (they would break logs and the D-Bus and CLI output). */
+static gboolean
+name_is_valid (const gchar *name)
+{
+  gsize length;
+  const gchar *p;
+
+  if (name == NULL)
+    return FALSE;
+
+  length = strlen (name);
+  if (length == 0 || length > SHOAL_NAME_MAX_BYTES)
+    return FALSE;
+  if (!g_utf8_validate (name, (gssize) length, NULL))
+    return FALSE;
+
+  for (p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (g_unichar_iscntrl (g_utf8_get_char (p)))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * shoal_hello_clear:
+ * @hello: a hello
+ *
+ * Frees the strings of @hello and zeroes it, so it can be reused.
+ */
+void
+shoal_hello_clear (ShoalHello *hello)
+{
+  g_clear_pointer (&hello->peer_id, g_free);
+  g_clear_pointer (&hello->session_id, g_free);
+  g_clear_pointer (&hello->name, g_free);
+  memset (hello, 0, sizeof (*hello));
+}
+
+/**
+ * shoal_frame_encode_hello:
+ * @hello: what to announce; ids and name must be valid
+ *
+ * Returns: (transfer full): the whole hello frame, header and body
+ */
+GBytes *
+shoal_frame_encode_hello (const ShoalHello *hello)
+{
+  GVariantBuilder builder;
+  g_autoptr(GVariant) dict = NULL;
+
+  g_return_val_if_fail (hello != NULL, NULL);
+  g_return_val_if_fail (shoal_peer_id_is_valid (hello->peer_id), NULL);
+  g_return_val_if_fail (shoal_peer_id_is_valid (hello->session_id), NULL);
+  g_return_val_if_fail (name_is_valid (hello->name), NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "version",
+                         g_variant_new_uint32 (hello->version));
+  g_variant_builder_add (&builder, "{sv}", "min-version",
+                         g_variant_new_uint32 (hello->min_version));
+  g_variant_builder_add (&builder, "{sv}", "id",
+                         g_variant_new_string (hello->peer_id));
+  g_variant_builder_add (&builder, "{sv}", "session",
+                         g_variant_new_string (hello->session_id));
+  g_variant_builder_add (&builder, "{sv}", "name",
+                         g_variant_new_string (hello->name));
+  g_variant_builder_add (&builder, "{sv}", "port",
+                         g_variant_new_uint16 (hello->port));
+  /* v1 has no extensions; the empty list says so explicitly. */
+  g_variant_builder_add (&builder, "{sv}", "features",
+                         g_variant_new_strv (NULL, 0));
+  dict = g_variant_ref_sink (g_variant_builder_end (&builder));
+
+  return encode_vardict_frame (SHOAL_FRAME_HELLO, dict);
+}
+
+enum {
+  HELLO_VERSION,
+  HELLO_MIN_VERSION,
+  HELLO_ID,
+  HELLO_SESSION,
+  HELLO_NAME,
+  HELLO_PORT,
+  HELLO_FEATURES,
+  N_HELLO_FIELDS
+};
+
+/**
+ * shoal_frame_decode_hello:
+ * @body: a hello frame's body (without the header)
+ * @out: (out caller-allocates): the hello; clear it with shoal_hello_clear()
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Checks the structure of a hello: a normal-form a{sv} with every required
+ * key, each known key of its type, well-formed ids and name. It does not judge
+ * the versions; shoal_hello_negotiate() does.
+ *
+ * Returns: %TRUE if @out was filled in
+ */
+gboolean
+shoal_frame_decode_hello (GBytes      *body,
+                          ShoalHello  *out,
+                          GError     **error)
+{
+  g_autoptr(GVariant) dict = NULL;
+  DictField fields[N_HELLO_FIELDS] = {
+    [HELLO_VERSION] = { "version", G_VARIANT_TYPE_UINT32, TRUE, NULL },
+    [HELLO_MIN_VERSION] = { "min-version", G_VARIANT_TYPE_UINT32, FALSE, NULL },
+    [HELLO_ID] = { "id", G_VARIANT_TYPE_STRING, TRUE, NULL },
+    [HELLO_SESSION] = { "session", G_VARIANT_TYPE_STRING, TRUE, NULL },
+    [HELLO_NAME] = { "name", G_VARIANT_TYPE_STRING, TRUE, NULL },
+    [HELLO_PORT] = { "port", G_VARIANT_TYPE_UINT16, TRUE, NULL },
+    [HELLO_FEATURES] = { "features", G_VARIANT_TYPE_STRING_ARRAY, FALSE, NULL },
+  };
+  const gchar *peer_id;
+  const gchar *session_id;
+  const gchar *name;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_bytes_get_size (body) == 0)
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                           "Hello body is empty");
+      return FALSE;
+    }
+
+  dict = decode_vardict (body, "Hello", error);
+  if (dict == NULL)
+    return FALSE;
+
+  if (!dict_lookup_fields (dict, "Hello", fields, N_HELLO_FIELDS, error))
+    goto out;
+
+  peer_id = g_variant_get_string (fields[HELLO_ID].value, NULL);
+  session_id = g_variant_get_string (fields[HELLO_SESSION].value, NULL);
+  name = g_variant_get_string (fields[HELLO_NAME].value, NULL);
+
+  if (!shoal_peer_id_is_valid (peer_id))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Hello id “%s” is not 32 lowercase hex characters", peer_id);
+      goto out;
+    }
+  if (!shoal_peer_id_is_valid (session_id))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Hello session “%s” is not 32 lowercase hex characters",
+                   session_id);
+      goto out;
+    }
+  if (!name_is_valid (name))
+    {
+      g_autofree gchar *escaped = g_strescape (name, NULL);
+
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Hello name “%s” is not 1..%d bytes of UTF-8 without "
+                   "control characters", escaped, SHOAL_NAME_MAX_BYTES);
+      goto out;
+    }
+
+  memset (out, 0, sizeof (*out));
+  out->version = g_variant_get_uint32 (fields[HELLO_VERSION].value);
+  out->min_version = fields[HELLO_MIN_VERSION].value != NULL ?
+                     g_variant_get_uint32 (fields[HELLO_MIN_VERSION].value) : 1;
+  out->peer_id = g_strdup (peer_id);
+  out->session_id = g_strdup (session_id);
+  out->name = g_strdup (name);
+  out->port = g_variant_get_uint16 (fields[HELLO_PORT].value);
+  ok = TRUE;
+
+out:
+  dict_fields_clear (fields, N_HELLO_FIELDS);
+  return ok;
+}
+
+/**
+ * shoal_hello_negotiate:
+ * @remote: the peer's hello
+ * @out_version: (out) (optional): the agreed protocol version
+ * @error: return location for a %SHOAL_ERROR_VERSION_MISMATCH error
+ *
+ * Agrees on the highest version both sides speak: the smaller of the two
+ * highest versions, provided it is at least both lowest versions (and at
+ * least 1).
+ *
+ * Returns: %TRUE if a version was agreed
+ */
+gboolean
+shoal_hello_negotiate (const ShoalHello  *remote,
+                       guint32           *out_version,
+                       GError           **error)
+{
+  guint32 agreed;
+  guint32 floor;
+
+  g_return_val_if_fail (remote != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  agreed = MIN ((guint32) SHOAL_PROTOCOL_VERSION_MAX, remote->version);
+  floor = MAX ((guint32) SHOAL_PROTOCOL_VERSION_MIN, remote->min_version);
+  floor = MAX (floor, 1u);
+
+  if (agreed < floor)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH,
+                   "Peer speaks protocol versions %" G_GUINT32_FORMAT "..%"
+                   G_GUINT32_FORMAT "; this node speaks %u..%u",
+                   remote->min_version, remote->version,
+                   SHOAL_PROTOCOL_VERSION_MIN, SHOAL_PROTOCOL_VERSION_MAX);
+      return FALSE;
+    }
+
+  if (out_version != NULL)
+    *out_version = agreed;
+  return TRUE;
+}
+
+/* Goodbye */
+
+/**
+ * shoal_goodbye_code_to_string:
+ * @code: a goodbye code, possibly one this version does not know
+ *
+ * Returns: (transfer none): the code's name for logs, or "unknown"
+ */
+const gchar *
+shoal_goodbye_code_to_string (guint32 code)
+{
+  switch (code)
+    {
+    case SHOAL_GOODBYE_SHUTDOWN:
+      return "shutdown";
+    case SHOAL_GOODBYE_DUPLICATE:
+      return "duplicate";
+    case SHOAL_GOODBYE_PROTOCOL_ERROR:
+      return "protocol-error";
+    case SHOAL_GOODBYE_VERSION_MISMATCH:
+      return "version-mismatch";
+    case SHOAL_GOODBYE_REPLACED:
+      return "replaced";
+    case SHOAL_GOODBYE_SELF:
+      return "self";
+    case SHOAL_GOODBYE_TIMEOUT:
+      return "timeout";
+    case SHOAL_GOODBYE_OVERLOADED:
+      return "overloaded";
+    default:
+      return "unknown";
+    }
+}
+
+/* Cuts @message to at most GOODBYE_MESSAGE_MAX_BYTES without splitting a
+ * character. The message often quotes an error from elsewhere, so anything
+ * that is not UTF-8 is repaired rather than refused. */
+static gchar *
+goodbye_message_truncate (const gchar *message)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (message, -1);
+  gsize length = strlen (valid);
+
+  if (length > GOODBYE_MESSAGE_MAX_BYTES)
+    {
+      length = GOODBYE_MESSAGE_MAX_BYTES;
+      /* Step back over continuation bytes (10xxxxxx) to a character start. */
+      while (length > 0 && ((guchar) valid[length] & 0xc0) == 0x80)
+        length--;
+      valid[length] = '\0';
+    }
+
+  return g_steal_pointer (&valid);
+}
+
+/**
+ * shoal_frame_encode_goodbye:
+ * @code: why the link is closing
+ * @message: (nullable): a reason for the peer's log; truncated to 256 bytes
+ *
+ * Returns: (transfer full): the whole goodbye frame, header and body
+ */
+GBytes *
+shoal_frame_encode_goodbye (ShoalGoodbyeCode  code,
+                            const gchar      *message)
+{
+  GVariantBuilder builder;
+  g_autoptr(GVariant) dict = NULL;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "code",
+                         g_variant_new_uint32 ((guint32) code));
+  if (message != NULL && *message != '\0')
+    {
+      g_autofree gchar *truncated = goodbye_message_truncate (message);
+
+      g_variant_builder_add (&builder, "{sv}", "message",
+                             g_variant_new_string (truncated));
+    }
+  dict = g_variant_ref_sink (g_variant_builder_end (&builder));
+
+  return encode_vardict_frame (SHOAL_FRAME_GOODBYE, dict);
+}
+
+enum {
+  GOODBYE_CODE,
+  GOODBYE_MESSAGE,
+  N_GOODBYE_FIELDS
+};
+
+/**
+ * shoal_frame_decode_goodbye:
+ * @body: a goodbye frame's body (without the header); may be empty
+ * @out_code: (out) (optional): the code, 0 (shutdown) when absent; codes this
+ *   version does not know are returned as they are
+ * @out_message: (out) (optional) (nullable) (transfer full): the message, or
+ *   %NULL when absent
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Returns: %TRUE if the body is a valid goodbye
+ */
+gboolean
+shoal_frame_decode_goodbye (GBytes   *body,
+                            guint32  *out_code,
+                            gchar   **out_message,
+                            GError  **error)
+{
+  g_autoptr(GVariant) dict = NULL;
+  DictField fields[N_GOODBYE_FIELDS] = {
+    [GOODBYE_CODE] = { "code", G_VARIANT_TYPE_UINT32, FALSE, NULL },
+    [GOODBYE_MESSAGE] = { "message", G_VARIANT_TYPE_STRING, FALSE, NULL },
+  };
+  const gchar *message = NULL;
+  gsize message_length = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* An empty body is the serialisation of an empty a{sv}. */
+  dict = decode_vardict (body, "Goodbye", error);
+  if (dict == NULL)
+    return FALSE;
+
+  if (!dict_lookup_fields (dict, "Goodbye", fields, N_GOODBYE_FIELDS, error))
+    goto out;
+
+  if (fields[GOODBYE_MESSAGE].value != NULL)
+    {
+      message = g_variant_get_string (fields[GOODBYE_MESSAGE].value,
+                                      &message_length);
+      if (message_length > GOODBYE_MESSAGE_MAX_BYTES)
+        {
+          g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                       "Goodbye message of %" G_GSIZE_FORMAT " bytes exceeds "
+                       "the limit of %u", message_length,
+                       GOODBYE_MESSAGE_MAX_BYTES);
+          goto out;
+        }
+    }
+
+  if (out_code != NULL)
+    *out_code = fields[GOODBYE_CODE].value != NULL ?
+                g_variant_get_uint32 (fields[GOODBYE_CODE].value) :
+                SHOAL_GOODBYE_SHUTDOWN;
+  if (out_message != NULL)
+    *out_message = g_strdup (message);
+  ok = TRUE;
+
+out:
+  dict_fields_clear (fields, N_GOODBYE_FIELDS);
+  return ok;
+}
+
+/* Ping and pong */
+
+/**
+ * shoal_frame_encode_ping:
+ * @type: %SHOAL_FRAME_PING or %SHOAL_FRAME_PONG
+ * @stamp: the stamp; a pong echoes its ping's
+ *
+ * Returns: (transfer full): the whole 16-byte frame
+ */
+GBytes *
+shoal_frame_encode_ping (ShoalFrameType type,
+                         guint64        stamp)
+{
+  guint8 *frame;
+  guint64 stamp_be = GUINT64_TO_BE (stamp);
+
+  g_return_val_if_fail (type == SHOAL_FRAME_PING || type == SHOAL_FRAME_PONG, NULL);
+
+  frame = g_malloc (SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_PING_BODY_SIZE);
+  shoal_frame_header_write (frame, type, SHOAL_FRAME_PING_BODY_SIZE);
+  memcpy (frame + SHOAL_FRAME_HEADER_SIZE, &stamp_be, sizeof (stamp_be));
+
+  return g_bytes_new_take (frame, SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_PING_BODY_SIZE);
+}
+
+/**
+ * shoal_frame_decode_ping:
+ * @body: a ping or pong frame's body
+ * @out_stamp: (out) (optional): the stamp
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Returns: %TRUE if the body is eight bytes
+ */
+gboolean
+shoal_frame_decode_ping (GBytes   *body,
+                         guint64  *out_stamp,
+                         GError  **error)
+{
+  gsize size;
+  const guint8 *data;
+  guint64 stamp_be;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data = g_bytes_get_data (body, &size);
+  if (size != SHOAL_FRAME_PING_BODY_SIZE)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Ping or pong body has %" G_GSIZE_FORMAT " bytes; it must "
+                   "be exactly %u", size, SHOAL_FRAME_PING_BODY_SIZE);
+      return FALSE;
+    }
+
+  memcpy (&stamp_be, data, sizeof (stamp_be));
+  if (out_stamp != NULL)
+    *out_stamp = GUINT64_FROM_BE (stamp_be);
+  return TRUE;
+}
+
+/* Data */
+
+/**
+ * shoal_frame_encode_data_header:
+ * @type: %SHOAL_FRAME_UNICAST or %SHOAL_FRAME_BROADCAST
+ * @payload_length: the payload's length, at most %SHOAL_FRAME_MAX_DATA_BODY
+ *
+ * The payload itself is not copied: the link writes this header and the
+ * payload's own #GBytes with one vectored write, and a broadcast shares one
+ * payload among all links.
+ *
+ * Returns: (transfer full): the eight header bytes
+ */
+GBytes *
+shoal_frame_encode_data_header (ShoalFrameType type,
+                                gsize          payload_length)
+{
+  guint8 header[SHOAL_FRAME_HEADER_SIZE];
+
+  g_return_val_if_fail (type == SHOAL_FRAME_UNICAST || type == SHOAL_FRAME_BROADCAST, NULL);
+  g_return_val_if_fail (payload_length <= SHOAL_FRAME_MAX_DATA_BODY, NULL);
+
+  shoal_frame_header_write (header, type, (guint32) payload_length);
+  return g_bytes_new (header, sizeof (header));
+}
+
+/* Reader
+ *
+ * Bytes arrive in a chunk: a GBytes made with g_bytes_new_take() when the
+ * chunk is allocated. Frames are cut out of it as g_bytes_new_from_bytes()
+ * slices, so a payload reaches the application without a copy, and one read
+ * can yield many frames.
+ *
+ * GBytes promises immutable contents, yet the reader keeps writing into the
+ * chunk's tail after handing out slices. That is safe because the reader owns
+ * the allocation and only ever writes at or after `end`, while every slice
+ * lies wholly before `start <= end`: a slice never covers a byte that has not
+ * been committed, so no holder of a slice can observe a write. The chunk is
+ * never reallocated or moved; when it runs out, a new chunk is allocated and
+ * only the pending, not yet handed out bytes are copied into it.
+ */
+
+struct _ShoalFrameReader
+{
+  gsize             max_data_body;
+
+  GBytes           *chunk;        /* (owned) (nullable): NULL when idle */
+  guint8           *data;         /* chunk's bytes, writable by us alone */
+  gsize             size;         /* chunk's size */
+  gsize             start;        /* first byte not yet popped */
+  gsize             end;          /* first byte not yet committed */
+
+  gboolean          have_header;  /* header at start parsed and valid */
+  ShoalFrameHeader  header;
+
+  GError           *error;        /* (owned) (nullable): sticky */
+  guint8            scratch[64];  /* where reads land once the stream is dead */
+};
+
+/**
+ * shoal_frame_reader_new:
+ * @max_data_body: the largest data frame body to accept
+ *
+ * Returns: (transfer full): a reader holding no buffer yet
+ */
+ShoalFrameReader *
+shoal_frame_reader_new (gsize max_data_body)
+{
+  ShoalFrameReader *self = g_new0 (ShoalFrameReader, 1);
+
+  self->max_data_body = max_data_body;
+  return self;
+}
+
+static void
+reader_drop_chunk (ShoalFrameReader *self)
+{
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  self->data = NULL;
+  self->size = 0;
+  self->start = 0;
+  self->end = 0;
+  self->have_header = FALSE;
+}
+
+/**
+ * shoal_frame_reader_free:
+ * @self: (transfer full): a reader
+ *
+ * Frees the reader. Bodies it returned stay valid.
+ */
+void
+shoal_frame_reader_free (ShoalFrameReader *self)
+{
+  if (self == NULL)
+    return;
+
+  reader_drop_chunk (self);
+  g_clear_error (&self->error);
+  g_free (self);
+}
+
+/* Parses the pending frame's header once it is complete. On failure the
+ * stream is dead: the error sticks, and the chunk is let go at once, since
+ * nothing in it can be delivered any more. */
+static gboolean
+reader_check_header (ShoalFrameReader *self)
+{
+  if (self->error != NULL)
+    return FALSE;
+  if (self->have_header || self->end - self->start < SHOAL_FRAME_HEADER_SIZE)
+    return TRUE;
+
+  if (!shoal_frame_header_parse (self->data + self->start, self->max_data_body,
+                                 &self->header, &self->error))
+    {
+      reader_drop_chunk (self);
+      return FALSE;
+    }
+
+  self->have_header = TRUE;
+  return TRUE;
+}
+
+/* Moves the pending bytes into a new chunk of @size bytes. */
+static void
+reader_new_chunk (ShoalFrameReader *self,
+                  gsize             size)
+{
+  gsize pending = self->end - self->start;
+  guint8 *data;
+
+  g_assert (size > pending);
+
+  data = g_malloc (size);
+  if (pending > 0)
+    memcpy (data, self->data + self->start, pending);
+
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  self->chunk = g_bytes_new_take (data, size);
+  self->data = data;
+  self->size = size;
+  self->start = 0;
+  self->end = pending;
+}
+
+/**
+ * shoal_frame_reader_get_buffer:
+ * @self: a reader
+ * @out_size: (out): how many bytes may be written, at least 1
+ *
+ * Returns the space right after the pending bytes, where the next read should
+ * land; follow with shoal_frame_reader_commit(). Once the header of a frame is
+ * in and valid, the space is large enough for the whole frame, so a large
+ * message is read straight into its final buffer.
+ *
+ * Returns: (transfer none): writable space, valid until the next call on @self
+ */
+guint8 *
+shoal_frame_reader_get_buffer (ShoalFrameReader *self,
+                               gsize            *out_size)
+{
+  gsize pending;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (out_size != NULL, NULL);
+
+  if (!reader_check_header (self))
+    {
+      /* The stream is unusable; whatever is read next is thrown away. */
+      *out_size = sizeof (self->scratch);
+      return self->scratch;
+    }
+
+  pending = self->end - self->start;
+
+  if (self->chunk == NULL)
+    {
+      reader_new_chunk (self, READER_CHUNK_SIZE);
+    }
+  else if (self->have_header)
+    {
+      gsize frame_size = SHOAL_FRAME_HEADER_SIZE + (gsize) self->header.body_length;
+
+      if (pending < frame_size && frame_size > self->size - self->start)
+        {
+          /* The frame does not fit in what is left: give it a chunk of its
+           * own size (or the usual size, if larger), so it is read in place. */
+          reader_new_chunk (self, MAX (frame_size, (gsize) READER_CHUNK_SIZE));
+        }
+      else if (self->end == self->size)
+        {
+          /* Whole frames are waiting to be popped and the chunk is full: the
+           * caller reads ahead; make room behind them. */
+          reader_new_chunk (self, pending + READER_CHUNK_SIZE);
+        }
+    }
+  else if (self->size - self->start < SHOAL_FRAME_HEADER_SIZE)
+    {
+      /* Not even the header fits before the end: start over in a new chunk
+       * rather than reading a few bytes at a time. */
+      reader_new_chunk (self, READER_CHUNK_SIZE);
+    }
+
+  g_assert (self->end < self->size);
+  *out_size = self->size - self->end;
+  return self->data + self->end;
+}
+
+/**
+ * shoal_frame_reader_commit:
+ * @self: a reader
+ * @n_bytes: how many bytes were written into the space from
+ *   shoal_frame_reader_get_buffer()
+ */
+void
+shoal_frame_reader_commit (ShoalFrameReader *self,
+                           gsize             n_bytes)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->error != NULL)
+    return;
+
+  g_return_if_fail (self->chunk != NULL || n_bytes == 0);
+  g_return_if_fail (n_bytes <= self->size - self->end);
+
+  self->end += n_bytes;
+}
+
+/**
+ * shoal_frame_reader_pop:
+ * @self: a reader
+ * @out_header: (out caller-allocates): the frame's header
+ * @out_body: (out) (transfer full): the frame's body, a slice of the read
+ *   buffer (empty for an empty body)
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Takes the next whole frame, if there is one. After an error every later
+ * call fails the same way: the stream cannot be resynchronised.
+ *
+ * Returns: %SHOAL_FRAME_READ_FRAME with @out_header and @out_body set,
+ *   %SHOAL_FRAME_READ_NEED_MORE, or %SHOAL_FRAME_READ_ERROR
+ */
+ShoalFrameReadResult
+shoal_frame_reader_pop (ShoalFrameReader  *self,
+                        ShoalFrameHeader  *out_header,
+                        GBytes           **out_body,
+                        GError           **error)
+{
+  gsize frame_size;
+
+  g_return_val_if_fail (self != NULL, SHOAL_FRAME_READ_ERROR);
+  g_return_val_if_fail (out_header != NULL, SHOAL_FRAME_READ_ERROR);
+  g_return_val_if_fail (out_body != NULL, SHOAL_FRAME_READ_ERROR);
+  g_return_val_if_fail (error == NULL || *error == NULL, SHOAL_FRAME_READ_ERROR);
+
+  if (!reader_check_header (self))
+    {
+      if (error != NULL)
+        *error = g_error_copy (self->error);
+      return SHOAL_FRAME_READ_ERROR;
+    }
+
+  if (!self->have_header)
+    return SHOAL_FRAME_READ_NEED_MORE;
+
+  frame_size = SHOAL_FRAME_HEADER_SIZE + (gsize) self->header.body_length;
+  if (self->end - self->start < frame_size)
+    return SHOAL_FRAME_READ_NEED_MORE;
+
+  *out_header = self->header;
+  if (self->header.body_length == 0)
+    *out_body = g_bytes_new (NULL, 0);
+  else
+    *out_body = g_bytes_new_from_bytes (self->chunk,
+                                        self->start + SHOAL_FRAME_HEADER_SIZE,
+                                        self->header.body_length);
+
+  self->start += frame_size;
+  self->have_header = FALSE;
+
+  /* An idle link holds no buffer; the slices keep the chunk alive as long as
+   * their holders need them. */
+  if (self->start == self->end)
+    reader_drop_chunk (self);
+
+  return SHOAL_FRAME_READ_FRAME;
+}
+
+/**
+ * shoal_frame_reader_get_pending:
+ * @self: a reader
+ *
+ * Returns: how many committed bytes have not been popped as frames yet; a
+ *   non-zero value at end of stream means the stream ended inside a frame
+ */
+gsize
+shoal_frame_reader_get_pending (ShoalFrameReader *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->end - self->start;
+}
