@@ -1,0 +1,374 @@
+/* shoald-service.c: a ShoalNode on the bus as org.shoal.Shoal1 and its peer objects
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A thin bridge: the root interface's methods call the node, the node's
+ * signals become D-Bus signals, and every peer the node knows gets an object
+ * under the ObjectManager at /org/shoal/Shoal1. Nothing here keeps state of its
+ * own beyond which peer object belongs to which peer.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "shoal-error.h"
+#include "shoald-invocation.h"
+#include "shoald-peer-skeleton.h"
+#include "shoald-service.h"
+
+struct _ShoaldService
+{
+  ShoalDbusServiceSkeleton parent_instance;
+
+  ShoalNode                *node;     /* (owned) */
+  GDBusObjectManagerServer *manager;  /* (owned) */
+  GHashTable               *objects;  /* (owned): peer id → (owned) ShoalDbusObjectSkeleton */
+};
+
+G_DEFINE_TYPE (ShoaldService, shoald_service, SHOAL_DBUS_TYPE_SERVICE_SKELETON)
+
+static GVariant *
+peer_to_variant (ShoalPeer *peer)
+{
+  GVariantDict dict;
+  const gchar * const *addresses = shoal_peer_get_addresses (peer);
+  const gchar * const no_addresses[] = { NULL };
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "id", "s", shoal_peer_get_id (peer));
+  g_variant_dict_insert (&dict, "name", "s", shoal_peer_get_name (peer) ? shoal_peer_get_name (peer) : "");
+  g_variant_dict_insert_value (&dict, "addresses",
+                               g_variant_new_strv (addresses ? addresses : no_addresses, -1));
+  g_variant_dict_insert (&dict, "state", "s",
+                         shoal_peer_state_to_string (shoal_peer_get_state (peer)));
+  g_variant_dict_insert (&dict, "connected", "b", shoal_peer_get_connected (peer));
+  g_variant_dict_insert (&dict, "rtt-usec", "t", shoal_peer_get_round_trip_time (peer));
+  g_variant_dict_insert (&dict, "last-seen-usec", "t",
+                         (guint64) MAX (shoal_peer_get_last_seen (peer), 0));
+  g_variant_dict_insert (&dict, "bytes-sent", "t", shoal_peer_get_bytes_sent (peer));
+  g_variant_dict_insert (&dict, "bytes-received", "t", shoal_peer_get_bytes_received (peer));
+  g_variant_dict_insert (&dict, "messages-sent", "t", shoal_peer_get_messages_sent (peer));
+  g_variant_dict_insert (&dict, "messages-received", "t", shoal_peer_get_messages_received (peer));
+  return g_variant_dict_end (&dict);
+}
+
+static gboolean
+handle_list_peers (ShoalDbusService      *object,
+                   GDBusMethodInvocation *invocation)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  GListModel *peers = shoal_node_get_peers (self->node);
+  GVariantBuilder builder;
+  guint i, n;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  n = g_list_model_get_n_items (peers);
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(ShoalPeer) peer = g_list_model_get_item (peers, i);
+
+      g_variant_builder_add_value (&builder, peer_to_variant (peer));
+    }
+
+  shoal_dbus_service_complete_list_peers (object, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_send (ShoalDbusService      *object,
+             GDBusMethodInvocation *invocation,
+             const gchar           *peer_id,
+             GVariant              *payload)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_peer_id_is_valid (peer_id))
+    {
+      g_dbus_method_invocation_return_error (invocation, SHOAL_ERROR, SHOAL_ERROR_INVALID_PEER_ID,
+                                             _("“%s” is not a peer id (32 lowercase hexadecimal characters)"),
+                                             peer_id);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  bytes = g_variant_get_data_as_bytes (payload);
+  if (!shoal_node_send (self->node, peer_id, bytes, &error))
+    shoald_invocation_return_error (invocation, error);
+  else
+    shoal_dbus_service_complete_send (object, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_broadcast (ShoalDbusService      *object,
+                  GDBusMethodInvocation *invocation,
+                  GVariant              *payload)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (payload);
+
+  /* shoal_node_broadcast() reports no errors, only a count: check here what
+   * Send() would refuse, so that both methods answer alike. */
+  if (g_bytes_get_size (bytes) > (guint) SHOAL_NODE_MAX_MESSAGE_SIZE)
+    {
+      g_dbus_method_invocation_return_error (invocation, SHOAL_ERROR, SHOAL_ERROR_MESSAGE_TOO_LARGE,
+                                             _("The message is %lu bytes; at most %u bytes are allowed"),
+                                             (gulong) g_bytes_get_size (bytes), (guint) SHOAL_NODE_MAX_MESSAGE_SIZE);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (!shoal_node_get_running (self->node))
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, SHOAL_ERROR, SHOAL_ERROR_NOT_RUNNING,
+                                                     _("The node is not running"));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  shoal_dbus_service_complete_broadcast (object, invocation,
+                                         shoal_node_broadcast (self->node, bytes));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+add_peer_object (ShoaldService *self,
+                 ShoalPeer     *peer)
+{
+  const gchar *id = shoal_peer_get_id (peer);
+  g_autofree gchar *path = NULL;
+  g_autoptr(ShoalDbusObjectSkeleton) object = NULL;
+  g_autoptr(ShoaldPeerSkeleton) skeleton = NULL;
+
+  if (!shoal_peer_id_is_valid (id) || g_hash_table_contains (self->objects, id))
+    return;
+
+  path = shoald_peer_skeleton_path_for_id (id);
+  object = shoal_dbus_object_skeleton_new (path);
+  skeleton = shoald_peer_skeleton_new (self->node, peer);
+  shoal_dbus_object_skeleton_set_peer (object, SHOAL_DBUS_PEER (skeleton));
+  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+  g_hash_table_insert (self->objects, g_strdup (id), g_steal_pointer (&object));
+  g_debug ("Exported peer %s at %s", id, path);
+}
+
+static void
+remove_peer_object (ShoaldService *self,
+                    const gchar   *id)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!g_hash_table_remove (self->objects, id))
+    return;
+  path = shoald_peer_skeleton_path_for_id (id);
+  g_dbus_object_manager_server_unexport (self->manager, path);
+  g_debug ("Unexported peer %s", id);
+}
+
+static void
+on_peer_added (ShoalNode     *node,
+               ShoalPeer     *peer,
+               ShoaldService *self)
+{
+  add_peer_object (self, peer);
+}
+
+static void
+on_peer_removed (ShoalNode     *node,
+                 ShoalPeer     *peer,
+                 ShoaldService *self)
+{
+  remove_peer_object (self, shoal_peer_get_id (peer));
+}
+
+static void
+on_peer_connected (ShoalNode     *node,
+                   ShoalPeer     *peer,
+                   ShoaldService *self)
+{
+  /* A peer may connect before discovery announced it (it dialled us). */
+  add_peer_object (self, peer);
+  shoal_dbus_service_emit_peer_connected (SHOAL_DBUS_SERVICE (self),
+                                          shoal_peer_get_id (peer),
+                                          shoal_peer_get_name (peer) ? shoal_peer_get_name (peer) : "");
+}
+
+static void
+on_peer_disconnected (ShoalNode     *node,
+                      ShoalPeer     *peer,
+                      const gchar   *reason,
+                      ShoaldService *self)
+{
+  shoal_dbus_service_emit_peer_disconnected (SHOAL_DBUS_SERVICE (self),
+                                             shoal_peer_get_id (peer),
+                                             reason ? reason : "");
+}
+
+static void
+on_message_received (ShoalNode     *node,
+                     ShoalPeer     *peer,
+                     GBytes        *payload,
+                     gboolean       broadcast,
+                     ShoaldService *self)
+{
+  GVariantDict details;
+
+  g_variant_dict_init (&details, NULL);
+  g_variant_dict_insert (&details, "broadcast", "b", broadcast);
+  g_variant_dict_insert (&details, "name", "s",
+                         shoal_peer_get_name (peer) ? shoal_peer_get_name (peer) : "");
+
+  shoal_dbus_service_emit_message_received (SHOAL_DBUS_SERVICE (self),
+                                            shoal_peer_get_id (peer),
+                                            g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                                      payload, TRUE),
+                                            g_variant_dict_end (&details));
+}
+
+static void
+on_node_notify (ShoalNode     *node,
+                GParamSpec    *pspec,
+                ShoaldService *self)
+{
+  shoald_service_refresh (self);
+}
+
+static void
+shoald_service_dispose (GObject *object)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+
+  if (self->node != NULL)
+    g_signal_handlers_disconnect_by_data (self->node, self);
+  g_clear_pointer (&self->objects, g_hash_table_unref);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->node);
+
+  G_OBJECT_CLASS (shoald_service_parent_class)->dispose (object);
+}
+
+static void
+shoald_service_class_init (ShoaldServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = shoald_service_dispose;
+}
+
+static void
+shoald_service_init (ShoaldService *self)
+{
+  self->manager = g_dbus_object_manager_server_new (SHOALD_OBJECT_PATH);
+  self->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  g_signal_connect (self, "handle-list-peers", G_CALLBACK (handle_list_peers), NULL);
+  g_signal_connect (self, "handle-send", G_CALLBACK (handle_send), NULL);
+  g_signal_connect (self, "handle-broadcast", G_CALLBACK (handle_broadcast), NULL);
+}
+
+/**
+ * shoald_service_new:
+ * @node: the node to put on the bus
+ *
+ * Returns: (transfer full): a service following @node
+ */
+ShoaldService *
+shoald_service_new (ShoalNode *node)
+{
+  ShoaldService *self;
+  GListModel *peers;
+  guint i, n;
+
+  g_return_val_if_fail (SHOAL_IS_NODE (node), NULL);
+
+  self = g_object_new (SHOALD_TYPE_SERVICE, NULL);
+  self->node = g_object_ref (node);
+  shoal_dbus_service_set_version (SHOAL_DBUS_SERVICE (self), PACKAGE_VERSION);
+
+  g_signal_connect (node, "peer-added", G_CALLBACK (on_peer_added), self);
+  g_signal_connect (node, "peer-removed", G_CALLBACK (on_peer_removed), self);
+  g_signal_connect (node, "peer-connected", G_CALLBACK (on_peer_connected), self);
+  g_signal_connect (node, "peer-disconnected", G_CALLBACK (on_peer_disconnected), self);
+  g_signal_connect (node, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (node, "notify::id", G_CALLBACK (on_node_notify), self);
+  g_signal_connect (node, "notify::name", G_CALLBACK (on_node_notify), self);
+  g_signal_connect (node, "notify::port", G_CALLBACK (on_node_notify), self);
+
+  peers = shoal_node_get_peers (node);
+  n = g_list_model_get_n_items (peers);
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(ShoalPeer) peer = g_list_model_get_item (peers, i);
+
+      add_peer_object (self, peer);
+    }
+
+  shoald_service_refresh (self);
+  return self;
+}
+
+/**
+ * shoald_service_refresh:
+ * @self: a #ShoaldService
+ *
+ * Copies the node's id, name and port to the D-Bus properties. The node
+ * notifies changes, but its id and port are only known once it started, and
+ * it need not notify them then.
+ */
+void
+shoald_service_refresh (ShoaldService *self)
+{
+  ShoalDbusService *iface = SHOAL_DBUS_SERVICE (self);
+  const gchar *id = shoal_node_get_id (self->node);
+  const gchar *name = shoal_node_get_name (self->node);
+
+  g_return_if_fail (SHOALD_IS_SERVICE (self));
+
+  /* The generated setters compare, so unchanged values send no signal. */
+  shoal_dbus_service_set_id (iface, id ? id : "");
+  shoal_dbus_service_set_name (iface, name ? name : "");
+  shoal_dbus_service_set_port (iface, shoal_node_get_port (self->node));
+}
+
+/**
+ * shoald_service_export:
+ * @self: a #ShoaldService
+ * @connection: the bus connection
+ * @error: return location for a #GError
+ *
+ * Exports org.shoal.Shoal1 and the ObjectManager with the peers at
+ * /org/shoal/Shoal1 on @connection.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+shoald_service_export (ShoaldService    *self,
+                       GDBusConnection  *connection,
+                       GError          **error)
+{
+  g_return_val_if_fail (SHOALD_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), FALSE);
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self), connection,
+                                         SHOALD_OBJECT_PATH, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  return TRUE;
+}
+
+/**
+ * shoald_service_unexport:
+ * @self: a #ShoaldService
+ *
+ * Takes the root interface and the peer objects off the bus.
+ */
+void
+shoald_service_unexport (ShoaldService *self)
+{
+  g_return_if_fail (SHOALD_IS_SERVICE (self));
+
+  g_dbus_object_manager_server_set_connection (self->manager, NULL);
+  if (g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self)) != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self));
+}

@@ -1,0 +1,355 @@
+/* shoald.c: the Shoal daemon — a ShoalNode on the GLib main loop, on D-Bus
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Startup order matters: the bus name is owned before the node starts, so a
+ * second shoald on the same bus (which would share the first one's identity
+ * through the default state directory) gives up before it dials anybody.
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "shoal.h"
+#include "shoald-config.h"
+#include "shoald-service.h"
+
+typedef struct {
+  GMainLoop       *loop;        /* (owned) */
+  ShoalNode       *node;        /* (owned) */
+  ShoaldService   *service;     /* (owned) */
+  GDBusConnection *connection;  /* (owned) (nullable) */
+  guint            owner_id;
+  gboolean         name_owned;
+  gboolean         stopping;
+  gint             exit_status;
+} Shoald;
+
+static void
+fail (Shoald      *shoald,
+      const gchar *message)
+{
+  g_printerr ("shoald: %s\n", message);
+  shoald->exit_status = EXIT_FAILURE;
+  g_main_loop_quit (shoald->loop);
+}
+
+static gboolean
+start_node (Shoald *shoald)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_node_start (shoald->node, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_autofree gchar *message =
+            g_strdup_printf (_("Port %u is already in use: %s"),
+                             (guint) shoal_node_get_port (shoald->node), error->message);
+          fail (shoald, message);
+        }
+      else
+        fail (shoald, error->message);
+      return FALSE;
+    }
+
+  shoald_service_refresh (shoald->service);
+  /* The engine itself logs the port it listens on. */
+  g_debug ("Node %s started", shoal_node_get_id (shoald->node));
+  return TRUE;
+}
+
+static void
+finish_stop (Shoald *shoald)
+{
+  if (shoald->owner_id != 0)
+    {
+      /* Releases the name at once, so clients see shoald leave. */
+      g_clear_handle_id (&shoald->owner_id, g_bus_unown_name);
+      shoald->name_owned = FALSE;
+    }
+  shoald_service_unexport (shoald->service);
+  if (shoald->connection != NULL)
+    g_dbus_connection_flush_sync (shoald->connection, NULL, NULL);
+  g_main_loop_quit (shoald->loop);
+}
+
+static void
+node_stopped_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Shoald *shoald = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_node_stop_finish (SHOAL_NODE (source), result, &error))
+    g_warning (_("Stopping the node failed: %s"), error->message);
+  else
+    g_message (_("Stopped"));
+  finish_stop (shoald);
+}
+
+static void
+stop (Shoald *shoald)
+{
+  if (shoald->stopping)
+    return;
+  shoald->stopping = TRUE;
+
+  if (shoal_node_get_running (shoald->node))
+    shoal_node_stop_async (shoald->node, NULL, node_stopped_cb, shoald);
+  else
+    finish_stop (shoald);
+}
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  Shoald *shoald = user_data;
+
+  g_message (_("Saying goodbye to every peer and stopping"));
+  stop (shoald);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_acquired (GDBusConnection *connection,
+                  const gchar     *name,
+                  gpointer         user_data)
+{
+  Shoald *shoald = user_data;
+
+  g_debug ("Owning %s", name);
+  shoald->name_owned = TRUE;
+  if (!shoald->stopping && !shoal_node_get_running (shoald->node))
+    start_node (shoald);
+}
+
+static void
+on_name_lost (GDBusConnection *connection,
+              const gchar     *name,
+              gpointer         user_data)
+{
+  Shoald *shoald = user_data;
+
+  if (shoald->stopping)
+    return;
+
+  if (!shoald->name_owned)
+    {
+      g_autofree gchar *message =
+        g_strdup_printf (_("The bus name %s is already owned: another shoald runs on this bus"), name);
+
+      /* The node has not started yet: nothing to say goodbye to. */
+      g_clear_handle_id (&shoald->owner_id, g_bus_unown_name);
+      fail (shoald, message);
+      return;
+    }
+
+  g_warning (_("Lost the bus name %s; stopping"), name);
+  stop (shoald);
+}
+
+static const gchar *
+localedir (void)
+{
+  /* Lets the tests find the catalogues in the build tree. */
+  const gchar *dir = g_getenv ("SHOAL_LOCALEDIR");
+
+  return (dir != NULL && *dir != '\0') ? dir : LOCALEDIR;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree gchar *opt_name = NULL;
+  g_autofree gchar *opt_port = NULL;
+  g_autofree gchar *opt_state_dir = NULL;
+  g_auto(GStrv) opt_peers = NULL;
+  gboolean opt_no_avahi = FALSE;
+  g_autofree gchar *opt_bus = NULL;
+  g_autofree gchar *opt_config = NULL;
+  gboolean opt_verbose = FALSE;
+  gboolean opt_version = FALSE;
+  const GOptionEntry entries[] = {
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+      N_("The name other peers see (default: the host name)"), N_("NAME") },
+    { "port", 'p', 0, G_OPTION_ARG_STRING, &opt_port,
+      N_("The TCP port to listen on; 0 picks a free one (default: 0)"), N_("PORT") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_state_dir,
+      N_("Where to keep the node’s identity (default: $XDG_STATE_HOME/shoal)"), N_("DIR") },
+    { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_peers,
+      N_("Connect to this peer without mDNS; may be repeated"), N_("HOST:PORT") },
+    { "no-avahi", 0, 0, G_OPTION_ARG_NONE, &opt_no_avahi,
+      N_("Do not advertise or browse over mDNS"), NULL },
+    { "bus", 0, 0, G_OPTION_ARG_STRING, &opt_bus,
+      N_("The bus to offer the D-Bus API on: session, system or none (default: session)"), N_("BUS") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+      N_("Read this config file (default: $XDG_CONFIG_HOME/shoal/shoal.conf)"), N_("FILE") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+      N_("Print debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoaldConfig) config = NULL;
+  g_autofree gchar *config_path = NULL;
+  g_autofree gchar *state_dir = NULL;
+  ShoaldBus bus = SHOALD_BUS_SESSION;
+  Shoald shoald = { 0, };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ());
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+                                _("Run a Shoal node: find the other Shoal peers on the LAN, keep a link "
+                                  "to each, and offer them to programs over D-Bus as org.shoal.Shoal1."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("shoald: %s\n", _("Unexpected argument; see shoald --help"));
+      return EXIT_FAILURE;
+    }
+  if (opt_version)
+    {
+      g_print ("shoald %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (opt_verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  /* The config file first, then the options over it. */
+  config = shoald_config_new ();
+  config_path = opt_config != NULL ? g_strdup (opt_config) : shoald_config_default_path ();
+  if (!shoald_config_load_file (config, config_path, opt_config != NULL, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (opt_name != NULL)
+    {
+      g_free (config->name);
+      config->name = g_steal_pointer (&opt_name);
+    }
+  if (opt_port != NULL && !shoald_config_parse_port (opt_port, &config->port, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (opt_state_dir != NULL)
+    {
+      g_free (config->state_dir);
+      config->state_dir = g_steal_pointer (&opt_state_dir);
+    }
+  if (opt_peers != NULL)
+    {
+      g_strfreev (config->peers);
+      config->peers = g_steal_pointer (&opt_peers);
+    }
+  if (opt_no_avahi)
+    config->avahi = FALSE;
+  if (opt_bus != NULL && !shoald_config_parse_bus (opt_bus, &bus, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  if (!shoald_config_validate (config, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  state_dir = config->state_dir != NULL ? g_strdup (config->state_dir)
+                                        : shoald_config_default_state_dir ();
+  shoald.node = shoal_node_new (config->name, config->port, state_dir);
+  shoal_node_set_mdns (shoald.node, config->avahi);
+  shoal_node_set_heartbeat (shoald.node, config->heartbeat_interval_ms, config->heartbeat_timeout_ms);
+  if (config->peers != NULL && config->peers[0] != NULL)
+    {
+      g_autoptr(ShoalDiscoveryStatic) discovery = shoal_discovery_static_new ();
+      gsize i;
+
+      for (i = 0; config->peers[i] != NULL; i++)
+        {
+          if (!shoal_discovery_static_add_peer (discovery, config->peers[i], &error))
+            {
+              g_printerr ("shoald: %s\n", error->message);
+              g_clear_object (&shoald.node);
+              return EXIT_FAILURE;
+            }
+        }
+      shoal_node_add_discovery (shoald.node, SHOAL_DISCOVERY (discovery));
+    }
+
+  shoald.loop = g_main_loop_new (NULL, FALSE);
+  shoald.service = shoald_service_new (shoald.node);
+  g_unix_signal_add (SIGINT, on_stop_signal, &shoald);
+  g_unix_signal_add (SIGTERM, on_stop_signal, &shoald);
+
+  if (bus == SHOALD_BUS_NONE)
+    {
+      if (start_node (&shoald))
+        g_main_loop_run (shoald.loop);
+    }
+  else
+    {
+      shoald.connection = g_bus_get_sync (bus == SHOALD_BUS_SYSTEM ? G_BUS_TYPE_SYSTEM
+                                                                   : G_BUS_TYPE_SESSION,
+                                          NULL, &error);
+      if (shoald.connection == NULL)
+        {
+          g_autofree gchar *message =
+            g_strdup_printf (bus == SHOALD_BUS_SYSTEM ? _("Cannot connect to the system bus: %s")
+                                                      : _("Cannot connect to the session bus: %s"),
+                             error->message);
+
+          fail (&shoald, message);
+        }
+      else if (!shoald_service_export (shoald.service, shoald.connection, &error))
+        {
+          g_autofree gchar *message =
+            g_strdup_printf (_("Cannot export the D-Bus objects: %s"), error->message);
+
+          fail (&shoald, message);
+        }
+      else
+        {
+          /* DO_NOT_QUEUE: a name held by another shoald is an error, not a wait. */
+          shoald.owner_id = g_bus_own_name_on_connection (shoald.connection, SHOALD_BUS_NAME,
+                                                          G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                          on_name_acquired, on_name_lost,
+                                                          &shoald, NULL);
+          g_main_loop_run (shoald.loop);
+        }
+    }
+
+  g_clear_handle_id (&shoald.owner_id, g_bus_unown_name);
+  if (shoal_node_get_running (shoald.node))
+    shoal_node_stop (shoald.node);
+  shoald_service_unexport (shoald.service);
+  g_clear_object (&shoald.service);
+  g_clear_object (&shoald.node);
+  g_clear_object (&shoald.connection);
+  g_clear_pointer (&shoald.loop, g_main_loop_unref);
+
+  return shoald.exit_status;
+}
