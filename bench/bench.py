@@ -41,34 +41,46 @@ def log(msg):
 
 
 class Helper:
-    """A process that prints JSON lines and exits when its stdin closes."""
+    """A process that prints JSON lines and exits when its stdin closes.
+    Its stderr goes to a log file, quoted when it fails."""
 
     def __init__(self, argv, env=None, name=None):
         self.name = name or os.path.basename(argv[0])
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env=env, text=True, bufsize=1)
+                                     stderr=self.log, env=env)
+        self.buf = b""
         self.lines = []
 
+    def last_error(self):
+        self.log.seek(0)
+        lines = [l for l in self.log.read().splitlines() if l.strip()]
+        return lines[-1] if lines else ""
+
     def read_json(self, timeout=30.0, want=None):
-        """Returns the next JSON line (with key `want`, if given)."""
+        """Returns the next JSON line (with key `want`, if given). Reads the
+        pipe unbuffered: select() must see every byte not yet parsed."""
         deadline = time.monotonic() + timeout
         while True:
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                line = line.decode(errors="replace").strip()
+                if not line.startswith("{"):
+                    continue
+                obj = json.loads(line)
+                self.lines.append(obj)
+                if want is None or want in obj:
+                    return obj
             left = deadline - time.monotonic()
             if left <= 0:
                 raise BenchError(f"{self.name}: no answer within {timeout:.0f} s")
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if not ready:
                 continue
-            line = self.proc.stdout.readline()
-            if not line:
-                raise BenchError(f"{self.name}: exited with {self.proc.wait()}")
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            obj = json.loads(line)
-            self.lines.append(obj)
-            if want is None or want in obj:
-                return obj
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise BenchError(f"{self.name}: exited with {self.proc.wait()}: {self.last_error()}")
+            self.buf += chunk
 
     def stop(self, timeout=10.0):
         if self.proc.poll() is None:
@@ -82,7 +94,7 @@ class Helper:
                 # Our own child, by pid.
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
+        for f in (self.proc.stdin, self.proc.stdout, self.log):
             try:
                 f.close()
             except OSError:
@@ -362,12 +374,14 @@ class Bench:
     def start_shoald(self, env, state_dir, extra=()):
         argv = [self.shoald, "--name", "bench", "--port", "0", "--state-dir", state_dir,
                 "--no-avahi", "--bus", "session", *extra]
+        log_file = tempfile.TemporaryFile(mode="w+")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, env=env, text=True)
+                                stderr=log_file, env=env)
+        log_file.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise BenchError(f"shoald exited: {proc.stderr.read().strip()[-200:]}")
+                raise BenchError(f"shoald exited with {proc.returncode}")
             out = subprocess.run(["gdbus", "call", "--session", "--dest", "org.shoal.Shoal1",
                                   "--object-path", "/org/shoal/Shoal1", "--method",
                                   "org.freedesktop.DBus.Properties.Get", "org.shoal.Shoal1", "Port"],
@@ -690,7 +704,11 @@ class LanDiscovery:
                 return obj
         deadline = time.monotonic() + timeout
         while True:
-            obj = helper.read_json(timeout=max(0.01, deadline - time.monotonic()))
+            try:
+                obj = helper.read_json(timeout=max(0.01, deadline - time.monotonic()))
+            except BenchError as e:
+                seen = sum(1 for o in helper.lines if o.get("event") == "connected")
+                raise BenchError(f"{e} ({seen} peers connected; {helper.last_error()})")
             if pred(obj):
                 return obj
 
@@ -731,6 +749,10 @@ class LanDiscovery:
     def together(self, n):
         times = []
         for run in range(self.bench.runs):
+            # Cold starts: the previous nodes' goodbyes must have reached every
+            # avahi-daemon first. (Restarting a whole mesh within milliseconds
+            # of stopping it is another matter, and a known engine problem.)
+            time.sleep(1.0)
             nodes = []
             try:
                 for i in range(1, n + 1):
@@ -744,7 +766,6 @@ class LanDiscovery:
                 times.append((max(fulls) - max(starts)) / 1000)
             finally:
                 self.stop_all(nodes)
-            time.sleep(0.5)
         return times
 
     def run(self):
