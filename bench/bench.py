@@ -650,6 +650,7 @@ set terminal pngcairo size 900,560 noenhanced font ",11"
 set output '{png}'
 set title "One-way throughput over loopback, two processes ({self.machine()['cpu']})"
 set logscale xy
+set xrange [40:1600000]
 set xlabel "message size (bytes)"
 set ylabel "payload MB/s (median, bars: min-max of {self.runs} runs)"
 set xtics ("64 B" 64, "1 KiB" 1024, "64 KiB" 65536, "1 MiB" 1048576)
