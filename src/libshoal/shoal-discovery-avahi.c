@@ -1,12 +1,15 @@
 /* shoal-discovery-avahi.c: peers over mDNS/DNS-SD through avahi-daemon
  *
+ * The client, entry group, browser and resolvers, and the table that turns
+ * per-interface records into one peer per id. What a record says (its TXT
+ * keys, its addresses and their order) is read in shoal-dns-sd.c, which needs
+ * no daemon.
+ *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
-
-#include <string.h>
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -18,10 +21,8 @@
 #include <avahi-glib/glib-watch.h>
 
 #include "shoal-discovery-avahi.h"
+#include "shoal-dns-sd.h"
 #include "shoal-error.h"
-
-/* The TXT protocol version this node speaks; see doc/PROTOCOL.md. */
-#define SHOAL_TXT_PROTO_VERSION 1
 
 /* How long to wait before creating a new client after a failure that is not
  * the daemon leaving the bus (the bus itself gone, a version mismatch…). */
@@ -31,9 +32,6 @@
  * few times while the browser still lists the service. */
 #define RESOLVE_ATTEMPTS 3
 #define RESOLVE_RETRY_SECONDS 2
-
-/* A session id in TXT is opaque to us, but a stranger controls it. */
-#define MAX_SESSION_ID_LENGTH 64
 
 /* Avahi renames on collision as "name #2", "name #3"…; never loop forever. */
 #define MAX_RENAMES 32
@@ -185,56 +183,6 @@ record_key (AvahiIfIndex   interface,
   return g_strdup_printf ("%d/%d/%s/%s", interface, protocol, name, domain);
 }
 
-/* 0: IPv4, 1: global IPv6, 2: link-local IPv6 — the order the node dials in. */
-static gint
-address_rank (GInetSocketAddress *address)
-{
-  GInetAddress *inet = g_inet_socket_address_get_address (address);
-
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
-    return 0;
-  if (g_inet_address_get_is_link_local (inet))
-    return 2;
-  return 1;
-}
-
-static gchar *
-address_to_string (GInetSocketAddress *address)
-{
-  GInetAddress *inet = g_inet_socket_address_get_address (address);
-  g_autofree gchar *string = g_inet_address_to_string (inet);
-  guint16 port = g_inet_socket_address_get_port (address);
-  guint scope_id;
-
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4)
-    return g_strdup_printf ("%s:%u", string, port);
-
-  scope_id = g_inet_socket_address_get_scope_id (address);
-  if (scope_id != 0)
-    return g_strdup_printf ("[%s%%%u]:%u", string, scope_id, port);
-  return g_strdup_printf ("[%s]:%u", string, port);
-}
-
-static gint
-compare_addresses (gconstpointer a,
-                   gconstpointer b)
-{
-  GInetSocketAddress *address_a = *(GInetSocketAddress **) a;
-  GInetSocketAddress *address_b = *(GInetSocketAddress **) b;
-  gint rank_a = address_rank (address_a);
-  gint rank_b = address_rank (address_b);
-  g_autofree gchar *string_a = NULL;
-  g_autofree gchar *string_b = NULL;
-
-  if (rank_a != rank_b)
-    return rank_a - rank_b;
-
-  /* A stable order within a class keeps peer-found quiet when nothing changed. */
-  string_a = address_to_string (address_a);
-  string_b = address_to_string (address_b);
-  return strcmp (string_a, string_b);
-}
-
 /* Brings what the node was told about @peer up to date with its records:
  * peer-found when it is new or changed, peer-lost when its last record went.
  * May drop @peer from the table, and emits, so callers touch nothing after. */
@@ -243,7 +191,7 @@ peer_refresh (ShoalDiscoveryAvahi *self,
               Peer                *peer)
 {
   g_autoptr(GPtrArray) addresses = NULL;
-  g_autoptr(GString) joined = NULL;
+  g_autofree gchar *joined = NULL;
   Record *newest = NULL;
   g_autofree gchar *id = NULL;
   gboolean reported;
@@ -272,30 +220,12 @@ peer_refresh (ShoalDiscoveryAvahi *self,
       if (record->address != NULL)
         g_ptr_array_add (addresses, g_object_ref (record->address));
     }
-  g_ptr_array_sort (addresses, compare_addresses);
-
-  /* The same address reached over two records (IPv4 answers seen on both
-   * protocols) is one address. */
-  joined = g_string_new (NULL);
-  for (i = 0; i < addresses->len;)
-    {
-      g_autofree gchar *string = address_to_string (g_ptr_array_index (addresses, i));
-
-      if (i > 0 && compare_addresses (&addresses->pdata[i - 1], &addresses->pdata[i]) == 0)
-        {
-          g_ptr_array_remove_index (addresses, i);
-          continue;
-        }
-      if (joined->len > 0)
-        g_string_append_c (joined, ' ');
-      g_string_append (joined, string);
-      i++;
-    }
+  joined = shoal_dns_sd_addresses_merge (addresses);
 
   if (peer->reported &&
       g_strcmp0 (peer->reported_name, newest->name) == 0 &&
       g_strcmp0 (peer->reported_session_id, newest->session_id) == 0 &&
-      g_strcmp0 (peer->reported_addresses, joined->str) == 0)
+      g_strcmp0 (peer->reported_addresses, joined) == 0)
     return;
 
   peer->reported = TRUE;
@@ -304,10 +234,10 @@ peer_refresh (ShoalDiscoveryAvahi *self,
   g_free (peer->reported_session_id);
   peer->reported_session_id = g_strdup (newest->session_id);
   g_free (peer->reported_addresses);
-  peer->reported_addresses = g_strdup (joined->str);
+  peer->reported_addresses = g_strdup (joined);
 
   g_debug ("Avahi: peer %s \"%s\" session %s at %s",
-           peer->id, newest->name, newest->session_id, joined->str);
+           peer->id, newest->name, newest->session_id, joined);
 
   id = g_strdup (peer->id);
   shoal_discovery_emit_peer_found (SHOAL_DISCOVERY (self), id, id, newest->name, addresses);
@@ -341,118 +271,6 @@ lookup_or_add_peer (ShoalDiscoveryAvahi *self,
   peer->records = g_ptr_array_new ();
   g_hash_table_insert (self->peers, peer->id, peer);
   return peer;
-}
-
-/* The value of @key in @txt, if present, with a value, and free of NULs. */
-static gchar *
-txt_lookup (AvahiStringList *txt,
-            const gchar     *key)
-{
-  AvahiStringList *item = avahi_string_list_find (txt, key);
-  char *item_key = NULL;
-  char *value = NULL;
-  size_t size = 0;
-  gchar *result = NULL;
-
-  if (item == NULL || avahi_string_list_get_pair (item, &item_key, &value, &size) < 0)
-    return NULL;
-
-  if (value != NULL && strlen (value) == size)
-    result = g_strdup (value);
-
-  avahi_free (item_key);
-  avahi_free (value);
-  return result;
-}
-
-static gboolean
-session_id_is_valid (const gchar *session_id)
-{
-  gsize length;
-  gsize i;
-
-  if (session_id == NULL)
-    return FALSE;
-
-  length = strlen (session_id);
-  if (length == 0 || length > MAX_SESSION_ID_LENGTH)
-    return FALSE;
-
-  for (i = 0; i < length; i++)
-    if (!g_ascii_isgraph (session_id[i]))
-      return FALSE;
-
-  return TRUE;
-}
-
-/* Reads a Shoal TXT record. Returns FALSE (and says why in the debug log) for
- * anything that is not a node this one can talk to. */
-static gboolean
-parse_txt (AvahiStringList  *txt,
-           const gchar      *service_name,
-           gchar           **out_id,
-           gchar           **out_session_id)
-{
-  g_autofree gchar *proto = txt_lookup (txt, "proto");
-  g_autofree gchar *id = txt_lookup (txt, "id");
-  g_autofree gchar *session_id = txt_lookup (txt, "session");
-  guint64 version = 0;
-
-  if (proto == NULL ||
-      !g_ascii_string_to_unsigned (proto, 10, 1, G_MAXUINT32, &version, NULL))
-    {
-      g_debug ("Avahi: ignoring \"%s\": TXT proto=%s is not a version ≥ 1",
-               service_name, proto != NULL ? proto : "(missing)");
-      return FALSE;
-    }
-
-  if (!shoal_peer_id_is_valid (id))
-    {
-      g_debug ("Avahi: ignoring \"%s\": TXT has no valid id", service_name);
-      return FALSE;
-    }
-
-  if (!session_id_is_valid (session_id))
-    {
-      g_debug ("Avahi: ignoring \"%s\": TXT has no valid session", service_name);
-      return FALSE;
-    }
-
-  *out_id = g_steal_pointer (&id);
-  *out_session_id = g_steal_pointer (&session_id);
-  return TRUE;
-}
-
-static GInetSocketAddress *
-socket_address_from_avahi (const AvahiAddress *address,
-                           AvahiIfIndex        interface,
-                           guint16             port)
-{
-  g_autoptr(GInetAddress) inet = NULL;
-  guint scope_id = 0;
-
-  switch (address->proto)
-    {
-    case AVAHI_PROTO_INET:
-      inet = g_inet_address_new_from_bytes ((const guint8 *) &address->data.ipv4.address,
-                                            G_SOCKET_FAMILY_IPV4);
-      break;
-    case AVAHI_PROTO_INET6:
-      inet = g_inet_address_new_from_bytes (address->data.ipv6.address,
-                                            G_SOCKET_FAMILY_IPV6);
-      /* fe80::/10 means nothing without the interface it was seen on. */
-      if (g_inet_address_get_is_link_local (inet) && interface > 0)
-        scope_id = (guint) interface;
-      break;
-    default:
-      return NULL;
-    }
-
-  return g_object_new (G_TYPE_INET_SOCKET_ADDRESS,
-                       "address", inet,
-                       "port", (guint) port,
-                       "scope-id", scope_id,
-                       NULL);
 }
 
 /* Records the resolution of @record as peer @id (NULL: not a peer we report)
@@ -546,7 +364,7 @@ resolver_callback (AvahiServiceResolver   *resolver,
       return;
     }
 
-  if (!parse_txt (txt, name, &id, &session_id))
+  if (!shoal_dns_sd_txt_parse (txt, name, &id, &session_id))
     {
       g_clear_pointer (&id, g_free);
     }
@@ -559,7 +377,7 @@ resolver_callback (AvahiServiceResolver   *resolver,
     }
   else
     {
-      socket_address = socket_address_from_avahi (address, interface, port);
+      socket_address = shoal_dns_sd_socket_address_from_avahi (address, interface, port);
       g_debug ("Avahi: resolved \"%s\" on interface %d protocol %s: host %s, id %s",
                name, interface, avahi_proto_to_string (protocol), host_name, id);
     }
@@ -668,17 +486,6 @@ browser_callback (AvahiServiceBrowser    *browser,
     }
 }
 
-static AvahiStringList *
-build_txt (ShoalDiscoveryAvahi *self)
-{
-  AvahiStringList *txt = NULL;
-
-  txt = avahi_string_list_add_printf (txt, "session=%s", self->session_id);
-  txt = avahi_string_list_add_printf (txt, "id=%s", self->id);
-  txt = avahi_string_list_add_printf (txt, "proto=%u", SHOAL_TXT_PROTO_VERSION);
-  return txt;
-}
-
 /* Takes Avahi's next name for ours ("name #2"), says so, and tells the node. */
 static void
 take_alternative_name (ShoalDiscoveryAvahi *self)
@@ -772,7 +579,7 @@ publish (ShoalDiscoveryAvahi *self,
   if (!avahi_entry_group_is_empty (self->group))
     return;
 
-  txt = build_txt (self);
+  txt = shoal_dns_sd_txt_build (self->id, self->session_id);
   for (i = 0; i < MAX_RENAMES; i++)
     {
       ret = avahi_entry_group_add_service_strlst (self->group,
@@ -1048,45 +855,6 @@ shoal_discovery_avahi_start (ShoalDiscovery *discovery,
 
   g_debug ("Avahi: starting as %s (%s)", id, self->name != NULL ? self->name : "browse only");
   connect_client (self);
-}
-
-/**
- * shoal_discovery_avahi_set_session_id:
- * @self: a #ShoalDiscoveryAvahi
- * @session_id: the session id to announce from now on
- *
- * Changes the `session` TXT entry of the running announcement in place
- * (avahi_entry_group_update_service_txt()), without withdrawing the service,
- * so browsers see the new session without seeing the node leave.
- */
-void
-shoal_discovery_avahi_set_session_id (ShoalDiscoveryAvahi *self,
-                                      const gchar         *session_id)
-{
-  AvahiStringList *txt;
-  int ret;
-
-  g_return_if_fail (SHOAL_IS_DISCOVERY_AVAHI (self));
-  g_return_if_fail (session_id_is_valid (session_id));
-
-  if (g_strcmp0 (self->session_id, session_id) == 0)
-    return;
-
-  g_free (self->session_id);
-  self->session_id = g_strdup (session_id);
-
-  /* Not announced yet (or withdrawn): publish() will use the new TXT. */
-  if (self->group == NULL || avahi_entry_group_is_empty (self->group))
-    return;
-
-  txt = build_txt (self);
-  ret = avahi_entry_group_update_service_txt_strlst (self->group,
-                                                     AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                                     self->name, SHOAL_DNS_SD_SERVICE_TYPE,
-                                                     NULL, txt);
-  avahi_string_list_free (txt);
-  if (ret < 0)
-    g_warning ("Cannot update the mDNS TXT record of '%s': %s", self->name, avahi_strerror (ret));
 }
 
 static void

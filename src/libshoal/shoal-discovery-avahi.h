@@ -20,8 +20,6 @@ G_BEGIN_DECLS
 #define SHOAL_TYPE_DISCOVERY_AVAHI (shoal_discovery_avahi_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalDiscoveryAvahi, shoal_discovery_avahi, SHOAL, DISCOVERY_AVAHI, GObject)
 
-ShoalDiscoveryAvahi *shoal_discovery_avahi_new            (void);
-void                 shoal_discovery_avahi_set_session_id (ShoalDiscoveryAvahi *self,
-                                                           const gchar         *session_id);
+ShoalDiscoveryAvahi *shoal_discovery_avahi_new (void);
 
 G_END_DECLS

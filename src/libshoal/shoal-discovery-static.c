@@ -202,6 +202,28 @@ shoal_discovery_static_init (ShoalDiscoveryStatic *self)
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) static_entry_free);
 }
 
+/* GLib's parser takes any text before the colon; a host is an IP literal or
+ * a DNS name (international names are fine: they have an ASCII form). */
+static gboolean
+host_is_valid (const gchar *host)
+{
+  g_autofree gchar *ascii = NULL;
+
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
+
+  ascii = g_hostname_to_ascii (host);
+  if (ascii == NULL)
+    return FALSE;
+  for (const gchar *c = ascii; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && *c != '-' && *c != '.' && *c != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
 /**
  * shoal_discovery_static_new:
  *
@@ -240,7 +262,8 @@ shoal_discovery_static_add_peer (ShoalDiscoveryStatic *self,
   g_return_val_if_fail (self->cancellable == NULL, FALSE);
 
   target = g_network_address_parse (host_and_port, 0, &local_error);
-  if (target == NULL || g_network_address_get_port (G_NETWORK_ADDRESS (target)) == 0)
+  if (target == NULL || g_network_address_get_port (G_NETWORK_ADDRESS (target)) == 0 ||
+      !host_is_valid (g_network_address_get_hostname (G_NETWORK_ADDRESS (target))))
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
                    _("“%s” is not HOST:PORT with a port between 1 and 65535"), host_and_port);

@@ -2,7 +2,8 @@
  *
  * Pure functions over bytes, no I/O: what goes on the wire and how it is
  * taken apart again, with every check a stranger's bytes need. The normative
- * description is doc/PROTOCOL.md; this file must agree with it.
+ * description is doc/PROTOCOL.md; this file must agree with it. The stream
+ * reader (shoal-frame-reader.h) is included at the end.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -82,6 +83,7 @@ typedef struct {
   guint16  port;         /* the sender's listening port, 0 if none */
 } ShoalHello;
 
+gboolean     shoal_hello_name_is_valid (const gchar      *name);
 void         shoal_hello_clear         (ShoalHello       *hello);
 GBytes      *shoal_frame_encode_hello  (const ShoalHello *hello);
 gboolean     shoal_frame_decode_hello  (GBytes           *body,
@@ -114,29 +116,10 @@ gboolean     shoal_frame_decode_ping   (GBytes           *body,
 GBytes      *shoal_frame_encode_data_header (ShoalFrameType type,
                                              gsize          payload_length);
 
-/* Reader: cuts frames out of a byte stream */
-
-typedef enum {
-  SHOAL_FRAME_READ_NEED_MORE,
-  SHOAL_FRAME_READ_FRAME,
-  SHOAL_FRAME_READ_ERROR,
-} ShoalFrameReadResult;
-
-typedef struct _ShoalFrameReader ShoalFrameReader;
-
-ShoalFrameReader     *shoal_frame_reader_new        (gsize             max_data_body);
-void                  shoal_frame_reader_free       (ShoalFrameReader *self);
-guint8               *shoal_frame_reader_get_buffer (ShoalFrameReader *self,
-                                                     gsize            *out_size);
-void                  shoal_frame_reader_commit     (ShoalFrameReader *self,
-                                                     gsize             n_bytes);
-ShoalFrameReadResult  shoal_frame_reader_pop        (ShoalFrameReader *self,
-                                                     ShoalFrameHeader *out_header,
-                                                     GBytes          **out_body,
-                                                     GError          **error);
-gsize                 shoal_frame_reader_get_pending (ShoalFrameReader *self);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalFrameReader, shoal_frame_reader_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShoalHello, shoal_hello_clear)
 
 G_END_DECLS
+
+/* The stream reader is built on the header checks above and lives in its own
+ * file pair; it comes with the codec, so users of frames need one include. */
+#include "shoal-frame-reader.h"

@@ -503,6 +503,8 @@ handle_goodbye (ShoalLink *self,
       return;
     }
 
+  if (message != NULL)
+    g_strcanon (message, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS " .,:;-_()[]/'\"+=#%@!?", '?');
   g_debug ("Goodbye from %s: %s%s%s", self->remote.peer_id != NULL ? self->remote.peer_id : "?",
            shoal_goodbye_code_to_string (code), message != NULL ? ", " : "",
            message != NULL ? message : "");
@@ -545,7 +547,9 @@ process_frames (ShoalLink *self,
           return FALSE;
         }
 
-      if (self->state == LINK_STATE_HANDSHAKING && header.type != SHOAL_FRAME_HELLO)
+      /* A goodbye may come first: a refusal, such as an overloaded node's. */
+      if (self->state == LINK_STATE_HANDSHAKING && header.type != SHOAL_FRAME_HELLO &&
+          header.type != SHOAL_FRAME_GOODBYE)
         {
           g_autofree gchar *message =
             g_strdup_printf ("expected hello, got %s", shoal_frame_type_to_string (header.type));

@@ -1,10 +1,9 @@
 /* shoal-node.c: the Shoal engine's façade
  *
- * The node owns the identity, the listener, the discovery backends and every
- * link, and turns them into a model of peers. Discovery reports targets (a
- * key, maybe an id, addresses); the node dials them, learns ids from
- * handshakes, and keeps exactly one live link per peer id, whatever the
- * number of targets, addresses and simultaneous dials that lead to it.
+ * The node owns what makes it a node: its identity, its listener, its
+ * discovery backends and the public API. While it runs, a ShoalMesh holds
+ * its peers and the links to them; the node hands the mesh what discovery
+ * finds and what the listener accepts, and re-emits what the mesh reports.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -18,56 +17,11 @@
 #include "shoal-error.h"
 #include "shoal-frame.h"
 #include "shoal-identity.h"
-#include "shoal-link.h"
-#include "shoal-node.h"
-#include "shoal-peer-private.h"
+#include "shoal-mesh.h"
+#include "shoal-node-private.h"
 
-/* The node with the larger id waits this long for the smaller one to dial,
- * so that nodes that see each other at the same moment usually make one
- * link, not two. */
-#define DIAL_GRACE_MS 100
-#define DIAL_BACKOFF_MIN_MS 250
-#define DIAL_BACKOFF_MAX_MS 10000
 #define CONNECT_TIMEOUT_S 3
 #define HANDSHAKE_TIMEOUT_MS 5000
-/* How long a graceful stop waits for goodbyes to be exchanged. */
-#define STOP_TIMEOUT_MS 1000
-
-typedef struct {
-  GSource      *timer;        /* (owned) (nullable) a dial waiting to start */
-  GCancellable *cancellable;  /* (owned) (nullable) the connect in flight */
-  gboolean      active;       /* connecting or handshaking */
-  gboolean      dialled_once;
-  guint         backoff_ms;
-} Dialer;
-
-/* What one discovery backend reports under one key. */
-typedef struct {
-  gchar     *key;        /* (owned) unique within the node */
-  gchar     *peer_id;    /* (owned) (nullable) from discovery or learnt by handshake */
-  GPtrArray *addresses;  /* (owned) (element-type GInetSocketAddress) */
-  gboolean   is_self;
-  Dialer     dialer;     /* used while @peer_id is unknown */
-} Target;
-
-/* Everything the node knows about one peer id. */
-typedef struct {
-  ShoalPeer          *peer;          /* (owned) */
-  ShoalLink          *link;          /* (owned) (nullable) the live link */
-  GPtrArray          *targets;       /* (element-type Target) (unowned) */
-  GInetSocketAddress *link_address;  /* (owned) (nullable) learnt from an inbound link */
-  gboolean            ever_connected;
-  Dialer              dialer;
-} PeerEntry;
-
-/* The node's bookkeeping for a link, alive until the link is closed. */
-typedef struct {
-  ShoalNode *node;       /* (unowned) */
-  ShoalLink *link;       /* (owned) */
-  ShoalPeer *peer;       /* (owned) (nullable) set once established */
-  gchar     *owner_key;  /* (owned) (nullable) the entry id or target key that dialled it */
-  gboolean   owner_is_target;
-} LinkRecord;
 
 struct _ShoalNode
 {
@@ -84,21 +38,13 @@ struct _ShoalNode
   gchar           *id;              /* (owned) (nullable) until started */
   gchar           *session_id;      /* (owned) (nullable) until started */
   gboolean         running;
-  GMainContext    *context;         /* (owned) */
   GCancellable    *cancellable;     /* (owned) (nullable) while running */
   GSocketListener *listener;        /* (owned) (nullable) while running */
   GSocketClient   *client;          /* (owned) */
-  GBytes          *hello_frame;     /* (owned) (nullable) while running */
-
   GListStore      *peers;           /* (owned) (element-type ShoalPeer) */
-  GHashTable      *entries;         /* (owned) id → PeerEntry */
-  GHashTable      *targets;         /* (owned) key → Target */
-  GHashTable      *links;           /* (owned) ShoalLink → LinkRecord */
   GPtrArray       *discoveries;     /* (owned) (element-type ShoalDiscovery) */
   ShoalDiscovery  *avahi;           /* (unowned) (nullable) one of @discoveries */
-
-  GTask           *stop_task;       /* (owned) (nullable) */
-  GSource         *stop_timeout;    /* (owned) (nullable) */
+  ShoalMesh       *mesh;            /* (owned) (nullable) from start until stopped */
 };
 
 G_DEFINE_TYPE (ShoalNode, shoal_node, G_TYPE_OBJECT)
@@ -130,500 +76,67 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void maybe_dial_entry (ShoalNode *self,
-                              PeerEntry *entry);
+/* What the mesh reports, the node says as its own. */
 
-/* Every source goes to the node's own context, which need not be the
- * global default one. */
-static GSource *
-node_timeout_add (ShoalNode      *self,
-                  guint           ms,
-                  GSourceFunc     func,
-                  gpointer        data,
-                  GDestroyNotify  notify)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[shoal] node timer");
-  g_source_attach (source, self->context);
-  return source;
-}
-static void maybe_dial_target (ShoalNode *self,
-                               Target    *target);
-
-/* Dialers */
-
-/* Sources are kept as pointers, not ids: ids are per context, and
- * g_source_remove() looks only in the global default one. */
 static void
-clear_source (GSource **source)
+mesh_message (gpointer   user_data,
+              ShoalPeer *peer,
+              GBytes    *payload,
+              gboolean   broadcast)
 {
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
+  g_signal_emit (user_data, signals[SIGNAL_MESSAGE_RECEIVED], 0, peer, payload, broadcast);
 }
 
 static void
-dialer_cancel (Dialer *dialer)
-{
-  clear_source (&dialer->timer);
-  if (dialer->cancellable != NULL)
-    g_cancellable_cancel (dialer->cancellable);
-  g_clear_object (&dialer->cancellable);
-  dialer->active = FALSE;
-}
-
-static void
-dialer_succeeded (Dialer *dialer)
-{
-  dialer_cancel (dialer);
-  dialer->backoff_ms = 0;
-}
-
-static void
-dialer_failed (Dialer *dialer)
-{
-  g_clear_object (&dialer->cancellable);
-  dialer->active = FALSE;
-  dialer->backoff_ms = dialer->backoff_ms == 0
-    ? DIAL_BACKOFF_MIN_MS
-    : MIN (dialer->backoff_ms * 2, DIAL_BACKOFF_MAX_MS);
-}
-
-/* Targets and entries */
-
-static void
-target_free (Target *target)
-{
-  dialer_cancel (&target->dialer);
-  g_free (target->key);
-  g_free (target->peer_id);
-  g_ptr_array_unref (target->addresses);
-  g_free (target);
-}
-
-static void
-entry_free (PeerEntry *entry)
-{
-  dialer_cancel (&entry->dialer);
-  g_clear_object (&entry->link);
-  g_clear_object (&entry->link_address);
-  g_ptr_array_unref (entry->targets);
-  g_object_unref (entry->peer);
-  g_free (entry);
-}
-
-static gboolean
-address_in (GPtrArray          *addresses,
-            GInetSocketAddress *address)
-{
-  for (guint i = 0; i < addresses->len; i++)
-    {
-      GInetSocketAddress *other = g_ptr_array_index (addresses, i);
-
-      if (g_inet_socket_address_get_port (other) == g_inet_socket_address_get_port (address) &&
-          g_inet_socket_address_get_scope_id (other) == g_inet_socket_address_get_scope_id (address) &&
-          g_inet_address_equal (g_inet_socket_address_get_address (other),
-                                g_inet_socket_address_get_address (address)))
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-/* Every address the peer is known at, discovery's first (in the backends'
- * order of preference), then the one learnt from its inbound link. */
-static GPtrArray *
-entry_addresses (PeerEntry *entry)
-{
-  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < entry->targets->len; i++)
-    {
-      Target *target = g_ptr_array_index (entry->targets, i);
-
-      for (guint j = 0; j < target->addresses->len; j++)
-        {
-          GInetSocketAddress *address = g_ptr_array_index (target->addresses, j);
-
-          if (!address_in (all, address))
-            g_ptr_array_add (all, g_object_ref (address));
-        }
-    }
-
-  if (entry->link_address != NULL && !address_in (all, entry->link_address))
-    g_ptr_array_add (all, g_object_ref (entry->link_address));
-
-  return all;
-}
-
-static void
-entry_update_addresses (PeerEntry *entry)
-{
-  g_autoptr(GPtrArray) all = entry_addresses (entry);
-
-  shoal_peer_set_addresses (entry->peer, all);
-}
-
-static void
-entry_update_state (PeerEntry *entry)
-{
-  ShoalPeerState state;
-
-  if (entry->link != NULL)
-    state = SHOAL_PEER_STATE_CONNECTED;
-  else if (entry->dialer.active)
-    state = SHOAL_PEER_STATE_CONNECTING;
-  else if (entry->ever_connected)
-    state = SHOAL_PEER_STATE_LOST;
-  else
-    state = SHOAL_PEER_STATE_DISCOVERED;
-
-  shoal_peer_set_state (entry->peer, state);
-}
-
-static PeerEntry *
-ensure_entry (ShoalNode   *self,
-              const gchar *peer_id)
-{
-  PeerEntry *entry = g_hash_table_lookup (self->entries, peer_id);
-
-  if (entry != NULL)
-    return entry;
-
-  entry = g_new0 (PeerEntry, 1);
-  entry->peer = shoal_peer_new (peer_id);
-  entry->targets = g_ptr_array_new ();
-  g_hash_table_insert (self->entries, g_strdup (peer_id), entry);
-  g_list_store_append (self->peers, entry->peer);
-
-  g_debug ("Peer %s added", peer_id);
-  g_signal_emit (self, signals[SIGNAL_PEER_ADDED], 0, entry->peer);
-  return entry;
-}
-
-static void
-remove_entry (ShoalNode *self,
-              PeerEntry *entry)
-{
-  g_autoptr(ShoalPeer) peer = g_object_ref (entry->peer);
-  guint position;
-
-  g_hash_table_steal (self->entries, shoal_peer_get_id (peer));
-  if (g_list_store_find (self->peers, peer, &position))
-    g_list_store_remove (self->peers, position);
-
-  /* Targets that learnt this id forget it, so they are dialled afresh. */
-  for (guint i = 0; i < entry->targets->len; i++)
-    {
-      Target *target = g_ptr_array_index (entry->targets, i);
-
-      g_clear_pointer (&target->peer_id, g_free);
-    }
-
-  entry_free (entry);
-
-  g_debug ("Peer %s removed", shoal_peer_get_id (peer));
-  g_signal_emit (self, signals[SIGNAL_PEER_REMOVED], 0, peer);
-}
-
-/* A peer stays while a link or a discovery record vouches for it. */
-static void
-entry_check_gone (ShoalNode *self,
-                  PeerEntry *entry)
-{
-  if (entry->link == NULL && entry->targets->len == 0 && !entry->dialer.active)
-    remove_entry (self, entry);
-}
-
-/* Links */
-
-static void
-link_record_free (LinkRecord *record)
-{
-  g_signal_handlers_disconnect_by_data (record->link, record);
-  shoal_link_set_receive_func (record->link, NULL, NULL);
-  g_object_unref (record->link);
-  g_clear_object (&record->peer);
-  g_free (record->owner_key);
-  g_free (record);
-}
-
-static void
-link_receive (gpointer  user_data,
-              GBytes   *payload,
-              gboolean  broadcast)
-{
-  LinkRecord *record = user_data;
-
-  g_signal_emit (record->node, signals[SIGNAL_MESSAGE_RECEIVED], 0, record->peer, payload,
-                 broadcast);
-}
-
-static void
-link_traffic_cb (ShoalLink *link,
-                 guint64    messages_in,
-                 guint64    bytes_in,
-                 guint64    messages_out,
-                 guint64    bytes_out,
-                 gpointer   user_data)
-{
-  LinkRecord *record = user_data;
-
-  if (record->peer == NULL)
-    return;
-
-  if (messages_out == 0)
-    shoal_peer_set_last_seen (record->peer, g_get_real_time ());
-  shoal_peer_add_received (record->peer, messages_in, bytes_in);
-  shoal_peer_add_sent (record->peer, messages_out, bytes_out);
-}
-
-static void
-link_round_trip_cb (ShoalLink *link,
-                    guint64    usec,
+mesh_peer_added_cb (ShoalMesh *mesh,
+                    ShoalPeer *peer,
                     gpointer   user_data)
 {
-  LinkRecord *record = user_data;
-
-  if (record->peer != NULL)
-    shoal_peer_set_round_trip_time (record->peer, usec);
+  g_signal_emit (user_data, signals[SIGNAL_PEER_ADDED], 0, peer);
 }
 
-/* A dial that did not end in a live link: try again later, as long as
- * someone still vouches for the peer. */
 static void
-owner_dial_failed (ShoalNode   *self,
-                   const gchar *owner_key,
-                   gboolean     owner_is_target)
+mesh_peer_removed_cb (ShoalMesh *mesh,
+                      ShoalPeer *peer,
+                      gpointer   user_data)
 {
-  if (owner_is_target)
-    {
-      Target *target = g_hash_table_lookup (self->targets, owner_key);
-
-      if (target == NULL)
-        return;
-      dialer_failed (&target->dialer);
-      if (target->peer_id != NULL)
-        {
-          PeerEntry *entry = g_hash_table_lookup (self->entries, target->peer_id);
-
-          if (entry != NULL)
-            maybe_dial_entry (self, entry);
-        }
-      else
-        {
-          maybe_dial_target (self, target);
-        }
-    }
-  else
-    {
-      PeerEntry *entry = g_hash_table_lookup (self->entries, owner_key);
-
-      if (entry == NULL)
-        return;
-      dialer_failed (&entry->dialer);
-      entry_update_state (entry);
-      if (entry->link == NULL && entry->targets->len == 0)
-        remove_entry (self, entry);
-      else
-        maybe_dial_entry (self, entry);
-    }
+  g_signal_emit (user_data, signals[SIGNAL_PEER_REMOVED], 0, peer);
 }
 
 static void
-adopt_link (ShoalNode  *self,
-            PeerEntry  *entry,
-            LinkRecord *record)
+mesh_peer_connected_cb (ShoalMesh *mesh,
+                        ShoalPeer *peer,
+                        gpointer   user_data)
 {
-  gboolean was_connected = entry->link != NULL;
-
-  g_set_object (&entry->link, record->link);
-  entry->ever_connected = TRUE;
-  dialer_succeeded (&entry->dialer);
-  entry_update_state (entry);
-
-  if (!was_connected)
-    {
-      g_message ("Connected to %s (%s)", shoal_peer_get_id (entry->peer),
-                 shoal_peer_get_name (entry->peer));
-      g_signal_emit (self, signals[SIGNAL_PEER_CONNECTED], 0, entry->peer);
-    }
+  g_signal_emit (user_data, signals[SIGNAL_PEER_CONNECTED], 0, peer);
 }
 
-/* One peer, one link: decides between the live link and a new one. Both
- * ends apply the same rule to the same facts, so they agree without a word. */
-static gboolean
-new_link_wins (ShoalNode *self,
-               ShoalLink *current,
-               ShoalLink *candidate)
+static void
+mesh_peer_disconnected_cb (ShoalMesh   *mesh,
+                           ShoalPeer   *peer,
+                           const gchar *reason,
+                           gpointer     user_data)
 {
-  const ShoalHello *old_hello = shoal_link_get_remote_hello (current);
-  const ShoalHello *new_hello = shoal_link_get_remote_hello (candidate);
-
-  /* The peer restarted: its new session replaces the old one at once. */
-  if (g_strcmp0 (old_hello->session_id, new_hello->session_id) != 0)
-    return TRUE;
-
-  /* Dialled from both ends: the link dialled by the smaller id stays. */
-  if (shoal_link_get_outbound (current) != shoal_link_get_outbound (candidate))
-    {
-      gboolean we_are_smaller = strcmp (self->id, new_hello->peer_id) < 0;
-
-      return shoal_link_get_outbound (candidate) == we_are_smaller;
-    }
-
-  /* Dialled twice from the same end: the dialler gave up on the older. */
-  return TRUE;
+  g_signal_emit (user_data, signals[SIGNAL_PEER_DISCONNECTED], 0, peer, reason);
 }
 
-static void
-link_established_cb (ShoalLink *link,
-                     gpointer   user_data)
+static GBytes *
+encode_hello (ShoalNode *self)
 {
-  LinkRecord *record = user_data;
-  ShoalNode *self = record->node;
-  const ShoalHello *hello = shoal_link_get_remote_hello (link);
-  Target *target = NULL;
-  PeerEntry *entry;
-  ShoalLink *current;
+  ShoalHello hello = {
+    .version = SHOAL_PROTOCOL_VERSION_MAX,
+    .min_version = SHOAL_PROTOCOL_VERSION_MIN,
+    .peer_id = self->id,
+    .session_id = self->session_id,
+    .name = self->name,
+    .port = self->port,
+  };
 
-  if (record->owner_is_target)
-    target = g_hash_table_lookup (self->targets, record->owner_key);
-
-  if (g_str_equal (hello->peer_id, self->id))
-    {
-      /* A configured address that turns out to be this very node. */
-      if (target != NULL)
-        {
-          target->is_self = TRUE;
-          dialer_cancel (&target->dialer);
-        }
-      shoal_link_close (link, SHOAL_GOODBYE_SELF, "connected to itself");
-      return;
-    }
-
-  entry = ensure_entry (self, hello->peer_id);
-  record->peer = g_object_ref (entry->peer);
-  shoal_peer_set_name (entry->peer, hello->name);
-
-  if (!record->owner_is_target && record->owner_key != NULL)
-    {
-      PeerEntry *owner = g_hash_table_lookup (self->entries, record->owner_key);
-
-      /* The address now belongs to another node: the owner's dial failed. */
-      if (owner == entry)
-        dialer_succeeded (&owner->dialer);
-      else if (owner != NULL)
-        owner_dial_failed (self, record->owner_key, FALSE);
-    }
-
-  if (target != NULL)
-    {
-      if (target->peer_id == NULL)
-        target->peer_id = g_strdup (hello->peer_id);
-      dialer_succeeded (&target->dialer);
-      if (g_str_equal (target->peer_id, hello->peer_id) &&
-          !g_ptr_array_find (entry->targets, target, NULL))
-        g_ptr_array_add (entry->targets, target);
-    }
-
-  /* A peer that dialled us can be dialled back at its listening port. */
-  if (!shoal_link_get_outbound (link) && hello->port != 0 &&
-      shoal_link_get_remote_address (link) != NULL)
-    {
-      GInetSocketAddress *remote = shoal_link_get_remote_address (link);
-
-      g_clear_object (&entry->link_address);
-      entry->link_address = G_INET_SOCKET_ADDRESS (
-        g_object_new (G_TYPE_INET_SOCKET_ADDRESS,
-                      "address", g_inet_socket_address_get_address (remote),
-                      "port", hello->port,
-                      "scope-id", g_inet_socket_address_get_scope_id (remote),
-                      NULL));
-    }
-  entry_update_addresses (entry);
-
-  current = entry->link;
-  if (current == NULL)
-    {
-      adopt_link (self, entry, record);
-      return;
-    }
-
-  if (new_link_wins (self, current, link))
-    {
-      gboolean replaced = g_strcmp0 (shoal_link_get_remote_hello (current)->session_id,
-                                     hello->session_id) != 0;
-      g_autoptr(ShoalLink) old = g_object_ref (current);
-
-      g_debug ("Peer %s: new link wins (%s)", hello->peer_id, replaced ? "new session" : "duplicate");
-      adopt_link (self, entry, record);
-      shoal_link_close (old, replaced ? SHOAL_GOODBYE_REPLACED : SHOAL_GOODBYE_DUPLICATE, NULL);
-    }
-  else
-    {
-      g_debug ("Peer %s: keeping the link we have", hello->peer_id);
-      shoal_link_close (link, SHOAL_GOODBYE_DUPLICATE, NULL);
-    }
+  return shoal_frame_encode_hello (&hello);
 }
 
 static void
-check_stop_done (ShoalNode *self);
-
-static void
-link_closed_cb (ShoalLink   *link,
-                const gchar *reason,
-                gpointer     user_data)
-{
-  LinkRecord *record = user_data;
-  ShoalNode *self = record->node;
-  gboolean established = record->peer != NULL;
-  PeerEntry *entry = NULL;
-
-  g_hash_table_steal (self->links, link);
-
-  if (established)
-    entry = g_hash_table_lookup (self->entries, shoal_peer_get_id (record->peer));
-
-  if (entry != NULL && entry->link == link)
-    {
-      g_clear_object (&entry->link);
-      entry_update_state (entry);
-      g_message ("Disconnected from %s (%s): %s", shoal_peer_get_id (entry->peer),
-                 shoal_peer_get_name (entry->peer), reason);
-      g_signal_emit (self, signals[SIGNAL_PEER_DISCONNECTED], 0, entry->peer, reason);
-
-      if (self->running && entry->targets->len > 0)
-        {
-          /* The peer may be back in an instant (a restart) or never: the
-           * backoff covers both without hammering. */
-          if (entry->dialer.backoff_ms == 0)
-            entry->dialer.backoff_ms = DIAL_BACKOFF_MIN_MS;
-          maybe_dial_entry (self, entry);
-        }
-      else
-        {
-          entry_check_gone (self, entry);
-        }
-    }
-  else if (!established && record->owner_key != NULL && self->running)
-    {
-      owner_dial_failed (self, record->owner_key, record->owner_is_target);
-    }
-
-  link_record_free (record);
-  check_stop_done (self);
-}
-
-static void
-add_link (ShoalNode         *self,
-          GSocketConnection *connection,
-          gboolean           outbound,
-          const gchar       *owner_key,
-          gboolean           owner_is_target)
+create_mesh (ShoalNode *self)
 {
   ShoalLinkConfig config = {
     .heartbeat_interval_ms = self->heartbeat_interval_ms,
@@ -632,217 +145,31 @@ add_link (ShoalNode         *self,
     .max_queue_bytes = SHOAL_NODE_DEFAULT_MAX_QUEUE_BYTES,
     .max_data_body = SHOAL_FRAME_MAX_DATA_BODY,
   };
-  LinkRecord *record = g_new0 (LinkRecord, 1);
-  gboolean overloaded = g_hash_table_size (self->links) >= SHOAL_NODE_DEFAULT_MAX_LINKS;
+  g_autoptr(GBytes) hello = encode_hello (self);
 
-  record->node = self;
-  record->link = shoal_link_new (connection, outbound, self->hello_frame, &config);
-  record->owner_key = g_strdup (owner_key);
-  record->owner_is_target = owner_is_target;
-  g_hash_table_insert (self->links, record->link, record);
-
-  shoal_link_set_receive_func (record->link, link_receive, record);
-  g_signal_connect (record->link, "established", G_CALLBACK (link_established_cb), record);
-  g_signal_connect (record->link, "traffic", G_CALLBACK (link_traffic_cb), record);
-  g_signal_connect (record->link, "round-trip", G_CALLBACK (link_round_trip_cb), record);
-  g_signal_connect (record->link, "closed", G_CALLBACK (link_closed_cb), record);
-
-  shoal_link_start (record->link);
-  if (overloaded)
-    shoal_link_abort (record->link, SHOAL_GOODBYE_OVERLOADED, "too many links");
-}
-
-/* Dialling */
-
-typedef struct {
-  ShoalNode    *node;        /* (unowned) every attempt is cancelled before the node goes */
-  gchar        *owner_key;   /* (owned) */
-  gboolean      owner_is_target;
-  GPtrArray    *addresses;   /* (owned) */
-  guint         next;
-  GCancellable *cancellable; /* (owned) */
-} DialAttempt;
-
-static void
-dial_attempt_free (DialAttempt *attempt)
-{
-  g_free (attempt->owner_key);
-  g_ptr_array_unref (attempt->addresses);
-  g_object_unref (attempt->cancellable);
-  g_free (attempt);
-}
-
-static void dial_next (DialAttempt *attempt);
-
-static void
-connect_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  DialAttempt *attempt = user_data;
-  ShoalNode *self = attempt->node;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (g_cancellable_is_cancelled (attempt->cancellable))
-    {
-      dial_attempt_free (attempt);
-      return;
-    }
-
-  if (connection == NULL)
-    {
-      g_autofree gchar *where =
-        shoal_socket_address_to_string (g_ptr_array_index (attempt->addresses, attempt->next - 1));
-
-      g_debug ("Dialling %s at %s: %s", attempt->owner_key, where, error->message);
-      dial_next (attempt);
-      return;
-    }
-
-  /* The client's timeout was for connecting; links keep their own time. */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
-  add_link (self, connection, TRUE, attempt->owner_key, attempt->owner_is_target);
-  dial_attempt_free (attempt);
+  self->mesh = shoal_mesh_new (self->id, hello, &config, self->client, self->peers);
+  shoal_mesh_set_message_func (self->mesh, mesh_message, self);
+  g_signal_connect (self->mesh, "peer-added", G_CALLBACK (mesh_peer_added_cb), self);
+  g_signal_connect (self->mesh, "peer-removed", G_CALLBACK (mesh_peer_removed_cb), self);
+  g_signal_connect (self->mesh, "peer-connected", G_CALLBACK (mesh_peer_connected_cb), self);
+  g_signal_connect (self->mesh, "peer-disconnected", G_CALLBACK (mesh_peer_disconnected_cb),
+                    self);
 }
 
 static void
-dial_next (DialAttempt *attempt)
+clear_mesh (ShoalNode *self)
 {
-  if (attempt->next >= attempt->addresses->len)
-    {
-      ShoalNode *self = attempt->node;
-
-      owner_dial_failed (self, attempt->owner_key, attempt->owner_is_target);
-      dial_attempt_free (attempt);
-      return;
-    }
-
-  g_socket_client_connect_async (attempt->node->client,
-                                 g_ptr_array_index (attempt->addresses, attempt->next++),
-                                 attempt->cancellable, connect_cb, attempt);
-}
-
-static void
-dial (ShoalNode   *self,
-      Dialer      *dialer,
-      const gchar *owner_key,
-      gboolean     owner_is_target,
-      GPtrArray   *addresses)
-{
-  DialAttempt *attempt = g_new0 (DialAttempt, 1);
-
-  dialer->active = TRUE;
-  dialer->dialled_once = TRUE;
-  g_clear_object (&dialer->cancellable);
-  dialer->cancellable = g_cancellable_new ();
-
-  attempt->node = self;
-  attempt->owner_key = g_strdup (owner_key);
-  attempt->owner_is_target = owner_is_target;
-  attempt->addresses = g_ptr_array_ref (addresses);
-  attempt->cancellable = g_object_ref (dialer->cancellable);
-
-  g_debug ("Dialling %s (%u address(es))", owner_key, addresses->len);
-  dial_next (attempt);
-}
-
-typedef struct {
-  ShoalNode *node;  /* (unowned) the timer dies with the dialer, which dies before the node */
-  gchar     *key;   /* (owned) */
-  gboolean   is_target;
-} DialTimer;
-
-static void
-dial_timer_free (DialTimer *timer)
-{
-  g_free (timer->key);
-  g_free (timer);
-}
-
-static gboolean
-dial_timer_cb (gpointer user_data)
-{
-  DialTimer *timer = user_data;
-  ShoalNode *self = timer->node;
-
-  if (timer->is_target)
-    {
-      Target *target = g_hash_table_lookup (self->targets, timer->key);
-
-      g_clear_pointer (&target->dialer.timer, g_source_unref);
-      if (target->peer_id == NULL && !target->is_self)
-        dial (self, &target->dialer, target->key, TRUE, target->addresses);
-    }
-  else
-    {
-      PeerEntry *entry = g_hash_table_lookup (self->entries, timer->key);
-      g_autoptr(GPtrArray) addresses = NULL;
-
-      g_clear_pointer (&entry->dialer.timer, g_source_unref);
-      addresses = entry_addresses (entry);
-      /* The peer may have dialled us while we waited. */
-      if (entry->link == NULL && addresses->len > 0)
-        {
-          dial (self, &entry->dialer, shoal_peer_get_id (entry->peer), FALSE, addresses);
-          entry_update_state (entry);
-        }
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_dial (ShoalNode   *self,
-               Dialer      *dialer,
-               const gchar *key,
-               gboolean     is_target,
-               guint        delay_ms)
-{
-  DialTimer *timer = g_new0 (DialTimer, 1);
-
-  timer->node = self;
-  timer->key = g_strdup (key);
-  timer->is_target = is_target;
-  dialer->timer = node_timeout_add (self, delay_ms, dial_timer_cb, timer,
-                                       (GDestroyNotify) dial_timer_free);
-}
-
-static void
-maybe_dial_entry (ShoalNode *self,
-                  PeerEntry *entry)
-{
-  const gchar *peer_id = shoal_peer_get_id (entry->peer);
-  guint delay;
-
-  if (!self->running || entry->link != NULL || entry->dialer.active ||
-      entry->dialer.timer != NULL)
+  if (self->mesh == NULL)
     return;
 
-  if (entry->targets->len == 0 && entry->link_address == NULL)
-    return;
-
-  delay = entry->dialer.backoff_ms;
-  if (!entry->dialer.dialled_once && strcmp (self->id, peer_id) > 0)
-    delay = MAX (delay, DIAL_GRACE_MS);
-
-  schedule_dial (self, &entry->dialer, peer_id, FALSE, delay);
-}
-
-static void
-maybe_dial_target (ShoalNode *self,
-                   Target    *target)
-{
-  if (!self->running || target->peer_id != NULL || target->is_self ||
-      target->dialer.active || target->dialer.timer != NULL || target->addresses->len == 0)
-    return;
-
-  schedule_dial (self, &target->dialer, target->key, TRUE, target->dialer.backoff_ms);
+  shoal_mesh_set_message_func (self->mesh, NULL, NULL);
+  g_signal_handlers_disconnect_by_data (self->mesh, self);
+  g_clear_object (&self->mesh);
 }
 
 /* Discovery */
 
+/* Keys are the backend's own, so two backends may use the same one. */
 static gchar *
 target_key (ShoalNode      *self,
             ShoalDiscovery *discovery,
@@ -855,25 +182,6 @@ target_key (ShoalNode      *self,
 }
 
 static void
-target_detach (ShoalNode *self,
-               Target    *target)
-{
-  PeerEntry *entry;
-
-  if (target->peer_id == NULL)
-    return;
-
-  entry = g_hash_table_lookup (self->entries, target->peer_id);
-  g_clear_pointer (&target->peer_id, g_free);
-  if (entry == NULL)
-    return;
-
-  g_ptr_array_remove (entry->targets, target);
-  entry_update_addresses (entry);
-  entry_check_gone (self, entry);
-}
-
-static void
 peer_found_cb (ShoalDiscovery *discovery,
                const gchar    *key,
                const gchar    *peer_id,
@@ -882,51 +190,13 @@ peer_found_cb (ShoalDiscovery *discovery,
                gpointer        user_data)
 {
   ShoalNode *self = SHOAL_NODE (user_data);
-  g_autofree gchar *full_key = target_key (self, discovery, key);
-  Target *target;
+  g_autofree gchar *full_key = NULL;
 
   if (!self->running)
     return;
 
-  /* Our own advertisement, seen through mDNS. */
-  if (peer_id != NULL && g_strcmp0 (peer_id, self->id) == 0)
-    return;
-
-  target = g_hash_table_lookup (self->targets, full_key);
-  if (target == NULL)
-    {
-      target = g_new0 (Target, 1);
-      target->key = g_strdup (full_key);
-      target->addresses = g_ptr_array_new_with_free_func (g_object_unref);
-      g_hash_table_insert (self->targets, target->key, target);
-    }
-
-  g_ptr_array_set_size (target->addresses, 0);
-  for (guint i = 0; i < addresses->len; i++)
-    g_ptr_array_add (target->addresses, g_object_ref (g_ptr_array_index (addresses, i)));
-
-  if (peer_id != NULL && g_strcmp0 (target->peer_id, peer_id) != 0)
-    {
-      target_detach (self, target);
-      target->peer_id = g_strdup (peer_id);
-      dialer_cancel (&target->dialer);
-    }
-
-  if (target->peer_id != NULL)
-    {
-      PeerEntry *entry = ensure_entry (self, target->peer_id);
-
-      if (!g_ptr_array_find (entry->targets, target, NULL))
-        g_ptr_array_add (entry->targets, target);
-      if (shoal_peer_get_name (entry->peer) == NULL && name != NULL)
-        shoal_peer_set_name (entry->peer, name);
-      entry_update_addresses (entry);
-      maybe_dial_entry (self, entry);
-    }
-  else
-    {
-      maybe_dial_target (self, target);
-    }
+  full_key = target_key (self, discovery, key);
+  shoal_mesh_target_found (self->mesh, full_key, peer_id, name, addresses);
 }
 
 static void
@@ -935,15 +205,13 @@ peer_lost_cb (ShoalDiscovery *discovery,
               gpointer        user_data)
 {
   ShoalNode *self = SHOAL_NODE (user_data);
-  g_autofree gchar *full_key = target_key (self, discovery, key);
-  Target *target = g_hash_table_lookup (self->targets, full_key);
+  g_autofree gchar *full_key = NULL;
 
-  if (target == NULL)
+  if (!self->running)
     return;
 
-  g_hash_table_steal (self->targets, full_key);
-  target_detach (self, target);
-  target_free (target);
+  full_key = target_key (self, discovery, key);
+  shoal_mesh_target_lost (self->mesh, full_key);
 }
 
 static void
@@ -952,7 +220,6 @@ name_changed_cb (ShoalDiscovery *discovery,
                  gpointer        user_data)
 {
   ShoalNode *self = SHOAL_NODE (user_data);
-  ShoalHello hello = { 0, };
 
   if (g_strcmp0 (self->name, name) == 0)
     return;
@@ -962,16 +229,11 @@ name_changed_cb (ShoalDiscovery *discovery,
   self->name = g_strdup (name);
 
   /* Links made from now on introduce us by the new name. */
-  if (self->hello_frame != NULL)
+  if (self->mesh != NULL)
     {
-      hello.version = SHOAL_PROTOCOL_VERSION_MAX;
-      hello.min_version = SHOAL_PROTOCOL_VERSION_MIN;
-      hello.peer_id = self->id;
-      hello.session_id = self->session_id;
-      hello.name = self->name;
-      hello.port = self->port;
-      g_bytes_unref (self->hello_frame);
-      self->hello_frame = shoal_frame_encode_hello (&hello);
+      g_autoptr(GBytes) hello = encode_hello (self);
+
+      shoal_mesh_set_hello_frame (self->mesh, hello);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
@@ -1000,7 +262,7 @@ accept_cb (GObject      *source,
     /* Out of descriptors and the like: log and keep accepting. */
     g_warning ("Cannot accept a connection: %s", error->message);
   else
-    add_link (self, connection, FALSE, NULL, FALSE);
+    shoal_mesh_add_connection (self->mesh, connection);
 
   accept_next (self);
 }
@@ -1160,9 +422,6 @@ shoal_node_dispose (GObject *object)
   ShoalNode *self = SHOAL_NODE (object);
 
   shoal_node_stop (self);
-  g_clear_pointer (&self->links, g_hash_table_unref);
-  g_clear_pointer (&self->targets, g_hash_table_unref);
-  g_clear_pointer (&self->entries, g_hash_table_unref);
   self->avahi = NULL;
   g_clear_pointer (&self->discoveries, g_ptr_array_unref);
   g_clear_object (&self->peers);
@@ -1181,7 +440,6 @@ shoal_node_finalize (GObject *object)
   g_free (self->listen_address);
   g_free (self->id);
   g_free (self->session_id);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (shoal_node_parent_class)->finalize (object);
 }
@@ -1356,13 +614,7 @@ shoal_node_init (ShoalNode *self)
   self->mdns = TRUE;
   self->heartbeat_interval_ms = SHOAL_NODE_DEFAULT_HEARTBEAT_INTERVAL_MS;
   self->heartbeat_timeout_ms = SHOAL_NODE_DEFAULT_HEARTBEAT_TIMEOUT_MS;
-  self->context = g_main_context_ref_thread_default ();
   self->peers = g_list_store_new (SHOAL_TYPE_PEER);
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) entry_free);
-  self->targets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                         (GDestroyNotify) target_free);
-  self->links = g_hash_table_new (NULL, NULL);
   self->discoveries = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->client = g_socket_client_new ();
@@ -1436,12 +688,20 @@ gboolean
 shoal_node_start (ShoalNode  *self,
                   GError    **error)
 {
-  ShoalHello hello = { 0, };
   g_autofree gchar *id = NULL;
 
   g_return_val_if_fail (SHOAL_IS_NODE (self), FALSE);
   g_return_val_if_fail (!self->running, FALSE);
-  g_return_val_if_fail (self->stop_task == NULL, FALSE);
+  g_return_val_if_fail (self->mesh == NULL, FALSE);
+
+  if (!shoal_hello_name_is_valid (self->name))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
+                   _("“%s” cannot be a node name: it must be 1 to %d bytes of UTF-8 "
+                     "without control characters"),
+                   self->name, SHOAL_NAME_MAX_BYTES);
+      return FALSE;
+    }
 
   id = shoal_identity_load_or_create (self->state_dir, error);
   if (id == NULL)
@@ -1455,14 +715,7 @@ shoal_node_start (ShoalNode  *self,
   g_free (self->session_id);
   self->session_id = shoal_identity_new_random_id ();
 
-  hello.version = SHOAL_PROTOCOL_VERSION_MAX;
-  hello.min_version = SHOAL_PROTOCOL_VERSION_MIN;
-  hello.peer_id = self->id;
-  hello.session_id = self->session_id;
-  hello.name = self->name;
-  hello.port = self->port;
-  g_clear_pointer (&self->hello_frame, g_bytes_unref);
-  self->hello_frame = shoal_frame_encode_hello (&hello);
+  create_mesh (self);
 
   if (self->mdns && self->avahi == NULL)
     {
@@ -1490,13 +743,10 @@ shoal_node_start (ShoalNode  *self,
   return TRUE;
 }
 
-/* Stops accepting and finding; links are left to the caller. */
+/* Stops accepting and finding: the mesh is left to the caller. */
 static void
 stop_sources (ShoalNode *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   self->running = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -1506,89 +756,24 @@ stop_sources (ShoalNode *self)
 
   for (guint i = 0; i < self->discoveries->len; i++)
     shoal_discovery_stop (g_ptr_array_index (self->discoveries, i));
-
-  g_hash_table_iter_init (&iter, self->targets);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    dialer_cancel (&((Target *) value)->dialer);
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    dialer_cancel (&((PeerEntry *) value)->dialer);
-}
-
-/* Once every link is closed: forget every peer and target. */
-static void
-forget_everything (ShoalNode *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      PeerEntry *entry = value;
-
-      g_ptr_array_set_size (entry->targets, 0);
-      entry->dialer.active = FALSE;
-    }
-
-  while (g_hash_table_size (self->entries) > 0)
-    {
-      g_hash_table_iter_init (&iter, self->entries);
-      g_hash_table_iter_next (&iter, NULL, &value);
-      remove_entry (self, value);
-    }
-
-  g_hash_table_remove_all (self->targets);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
 static void
-check_stop_done (ShoalNode *self)
+mesh_closed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) task = G_TASK (user_data);
+  ShoalNode *self = g_task_get_source_object (task);
 
-  if (self->stop_task == NULL || g_hash_table_size (self->links) > 0)
-    return;
-
-  clear_source (&self->stop_timeout);
-  task = g_steal_pointer (&self->stop_task);
-  forget_everything (self);
+  shoal_mesh_close_finish (SHOAL_MESH (source), result, NULL);
+  /* A synchronous stop may have come first. */
+  if (self->mesh == SHOAL_MESH (source))
+    {
+      clear_mesh (self);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
+    }
   g_task_return_boolean (task, TRUE);
-}
-
-/* Closing a link may close others through the callbacks: work on a copy. */
-static GPtrArray *
-links_snapshot (ShoalNode *self)
-{
-  GPtrArray *links = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->links);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (links, g_object_ref (key));
-
-  return links;
-}
-
-static void
-abort_all_links (ShoalNode *self)
-{
-  g_autoptr(GPtrArray) links = links_snapshot (self);
-
-  for (guint i = 0; i < links->len; i++)
-    shoal_link_abort (g_ptr_array_index (links, i), SHOAL_GOODBYE_SHUTDOWN, "shutdown");
-}
-
-static gboolean
-stop_timeout_cb (gpointer user_data)
-{
-  ShoalNode *self = SHOAL_NODE (user_data);
-
-  g_clear_pointer (&self->stop_timeout, g_source_unref);
-  abort_all_links (self);
-  check_stop_done (self);
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -1609,35 +794,20 @@ shoal_node_stop_async (ShoalNode           *self,
                        gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) links = NULL;
 
   g_return_if_fail (SHOAL_IS_NODE (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, shoal_node_stop_async);
 
-  if (!self->running || self->stop_task != NULL)
+  if (!self->running)
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
 
   stop_sources (self);
-  self->stop_task = g_steal_pointer (&task);
-
-  links = links_snapshot (self);
-  for (guint i = 0; i < links->len; i++)
-    {
-      ShoalLink *link = g_ptr_array_index (links, i);
-
-      if (shoal_link_get_established (link))
-        shoal_link_close (link, SHOAL_GOODBYE_SHUTDOWN, NULL);
-      else
-        shoal_link_abort (link, SHOAL_GOODBYE_SHUTDOWN, "shutdown");
-    }
-
-  self->stop_timeout = node_timeout_add (self, STOP_TIMEOUT_MS, stop_timeout_cb, self, NULL);
-  check_stop_done (self);
+  shoal_mesh_close_async (self->mesh, NULL, mesh_closed_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -1670,21 +840,22 @@ shoal_node_stop_finish (ShoalNode     *self,
 void
 shoal_node_stop (ShoalNode *self)
 {
-  gboolean had_task;
+  g_autoptr(ShoalMesh) mesh = NULL;
 
   g_return_if_fail (SHOAL_IS_NODE (self));
 
-  if (self->running)
-    stop_sources (self);
-  else if (self->stop_task == NULL)
+  if (self->mesh == NULL)
     return;
 
-  had_task = self->stop_task != NULL;
-  abort_all_links (self);
-  if (had_task)
-    check_stop_done (self);
-  else
-    forget_everything (self);
+  if (self->running)
+    stop_sources (self);
+
+  /* Closing completes a pending graceful stop too, whose callback must
+   * find the mesh already cleared. */
+  mesh = g_object_ref (self->mesh);
+  clear_mesh (self);
+  shoal_mesh_close (mesh);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
 /**
@@ -1708,9 +879,6 @@ shoal_node_send (ShoalNode    *self,
                  GBytes       *payload,
                  GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  PeerEntry *entry;
-
   g_return_val_if_fail (SHOAL_IS_NODE (self), FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
 
@@ -1736,33 +904,7 @@ shoal_node_send (ShoalNode    *self,
       return FALSE;
     }
 
-  entry = g_hash_table_lookup (self->entries, peer_id);
-  if (entry == NULL)
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER, _("No peer has the id %s"),
-                   peer_id);
-      return FALSE;
-    }
-
-  if (entry->link == NULL)
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_NOT_CONNECTED,
-                   _("Peer %s is not connected"), peer_id);
-      return FALSE;
-    }
-
-  if (!shoal_link_send (entry->link, SHOAL_FRAME_UNICAST, payload, &local_error))
-    {
-      if (g_error_matches (local_error, SHOAL_ERROR, SHOAL_ERROR_QUEUE_FULL))
-        g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_QUEUE_FULL,
-                     _("The send queue for peer %s is full; try again when it drains"), peer_id);
-      else
-        g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_NOT_CONNECTED,
-                     _("Peer %s is not connected"), peer_id);
-      return FALSE;
-    }
-
-  return TRUE;
+  return shoal_mesh_send (self->mesh, peer_id, SHOAL_FRAME_UNICAST, payload, error);
 }
 
 /**
@@ -1779,27 +921,13 @@ guint
 shoal_node_broadcast (ShoalNode *self,
                       GBytes    *payload)
 {
-  GHashTableIter iter;
-  gpointer value;
-  guint count = 0;
-
   g_return_val_if_fail (SHOAL_IS_NODE (self), 0);
   g_return_val_if_fail (payload != NULL, 0);
 
   if (!self->running || g_bytes_get_size (payload) > SHOAL_NODE_MAX_MESSAGE_SIZE)
     return 0;
 
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      PeerEntry *entry = value;
-
-      if (entry->link != NULL &&
-          shoal_link_send (entry->link, SHOAL_FRAME_BROADCAST, payload, NULL))
-        count++;
-    }
-
-  return count;
+  return shoal_mesh_broadcast (self->mesh, payload);
 }
 
 /**
@@ -1904,12 +1032,11 @@ ShoalPeer *
 shoal_node_lookup_peer (ShoalNode   *self,
                         const gchar *peer_id)
 {
-  PeerEntry *entry;
-
   g_return_val_if_fail (SHOAL_IS_NODE (self), NULL);
 
-  entry = peer_id != NULL ? g_hash_table_lookup (self->entries, peer_id) : NULL;
-  return entry != NULL ? entry->peer : NULL;
+  if (self->mesh == NULL || peer_id == NULL)
+    return NULL;
+  return shoal_mesh_lookup_peer (self->mesh, peer_id);
 }
 
 /**
@@ -2036,4 +1163,20 @@ shoal_node_get_heartbeat_timeout (ShoalNode *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE (self), 0);
   return self->heartbeat_timeout_ms;
+}
+
+/**
+ * shoal_node_count_links:
+ * @self: a #ShoalNode
+ * @established_only: count only links past their handshake and not closing
+ *
+ * For tests of the one-link rule.
+ *
+ * Returns: how many links the node holds
+ */
+guint
+shoal_node_count_links (ShoalNode *self,
+                        gboolean   established_only)
+{
+  return self->mesh != NULL ? shoal_mesh_count_links (self->mesh, established_only) : 0;
 }
