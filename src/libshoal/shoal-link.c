@@ -7,8 +7,10 @@
  *
  * The hot path reads in large chunks and cuts many frames out of each read
  * (ShoalFrameReader hands payloads on as slices of the read buffer), and
- * writes the queue with vectored writes from a write source, so that every
- * message sent while the main loop was busy leaves in one system call.
+ * writes the queue with vectored writes. One source per link watches the
+ * socket; its prepare() flushes the queue before the main loop polls, so
+ * everything sent during an iteration leaves in one system call, and the
+ * socket is watched for writability only while the kernel pushes back.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -73,8 +75,14 @@ struct _ShoalLink
   gsize                  out_offset;      /* bytes of the head frame already written */
   gsize                  queued_bytes;    /* payload bytes of queued data frames */
 
-  GSource               *read_source;     /* (owned) (nullable) */
-  GSource               *write_source;    /* (owned) (nullable) */
+  GSource               *io_source;       /* (owned) (nullable) a LinkSource */
+  gpointer               io_tag;
+  GIOCondition           io_events;       /* what @io_source watches now */
+  gboolean               write_blocked;   /* the kernel took less than offered */
+  gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
+  gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */
+  guint64                sent_messages;   /* written since the last traffic signal */
+  guint64                sent_bytes;
   GSource               *heartbeat_source; /* (owned) (nullable) */
   GSource               *deadline_source; /* (owned) (nullable) handshake or linger */
 
@@ -99,7 +107,6 @@ static guint signals[N_SIGNALS];
 
 static void link_finish (ShoalLink   *self,
                          const gchar *reason);
-static void ensure_write_source (ShoalLink *self);
 
 static void
 out_frame_free (OutFrame *frame)
@@ -148,15 +155,12 @@ queue_control (ShoalLink *self,
   if (g_queue_is_empty (&self->out))
     self->last_write_progress = g_get_monotonic_time ();
   g_queue_push_tail (&self->out, out);
-  ensure_write_source (self);
 }
 
 /* Takes fully written frames off the queue and counts the data among them. */
 static void
 consume_written (ShoalLink *self,
-                 gsize      written,
-                 guint64   *out_messages,
-                 guint64   *out_bytes)
+                 gsize      written)
 {
   while (written > 0)
     {
@@ -178,21 +182,20 @@ consume_written (ShoalLink *self,
           gsize size = g_bytes_get_size (head->bytes);
 
           self->queued_bytes -= size;
-          *out_messages += 1;
-          *out_bytes += size;
+          self->sent_messages++;
+          self->sent_bytes += size;
         }
       out_frame_free (head);
     }
 }
 
-/* Writes as much of the queue as the socket takes. Returns FALSE if the link
- * failed while writing. */
-static gboolean
+/* Writes as much of the queue as the socket takes. It runs in the source's
+ * prepare(), so it emits nothing: what it has to report (a failure, both
+ * goodbyes through, the count of what left) waits for dispatch. */
+static void
 flush (ShoalLink *self)
 {
-  guint64 messages = 0, bytes = 0;
-
-  while (!g_queue_is_empty (&self->out))
+  while (!g_queue_is_empty (&self->out) && self->write_error == NULL)
     {
       GOutputVector vectors[MAX_WRITE_VECTORS];
       gsize n_vectors = 0;
@@ -231,24 +234,19 @@ flush (ShoalLink *self)
       ret = g_pollable_output_stream_writev_nonblocking (self->output, vectors, n_vectors,
                                                          &written, NULL, &error);
       if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
-        break;
+        {
+          self->write_blocked = TRUE;
+          return;
+        }
       if (ret == G_POLLABLE_RETURN_FAILED)
         {
-          g_autofree gchar *reason = g_strdup_printf ("write failed: %s", error->message);
-
-          if (messages > 0)
-            g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0,
-                           (guint64) 0, (guint64) 0, messages, bytes);
-          link_finish (self, reason);
-          return FALSE;
+          self->write_error = g_strdup_printf ("write failed: %s", error->message);
+          return;
         }
 
       self->last_write_progress = g_get_monotonic_time ();
-      consume_written (self, written, &messages, &bytes);
+      consume_written (self, written);
     }
-
-  if (messages > 0)
-    g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, (guint64) 0, (guint64) 0, messages, bytes);
 
   /* Our goodbye is out: nothing more will be sent, so tell the peer's
    * reader with a half-close, and finish once its goodbye has come too. */
@@ -258,39 +256,28 @@ flush (ShoalLink *self)
       self->write_shut = TRUE;
       g_socket_shutdown (g_socket_connection_get_socket (self->connection), FALSE, TRUE, NULL);
       if (self->remote_goodbye)
-        link_finish (self, NULL);
+        self->finish_pending = TRUE;
     }
-
-  return self->state != LINK_STATE_CLOSED;
 }
 
-static gboolean
-write_cb (GObject  *stream,
-          gpointer  user_data)
-{
-  ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
-
-  flush (self);
-  if (self->state == LINK_STATE_CLOSED || g_queue_is_empty (&self->out))
-    {
-      g_clear_pointer (&self->write_source, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
+/* Reports what was read in this dispatch and what was written since the
+ * last report: one signal per batch, never per frame. */
 static void
-ensure_write_source (ShoalLink *self)
+report_traffic (ShoalLink *self,
+                gboolean   heard,
+                guint64    messages_in,
+                guint64    bytes_in)
 {
-  if (self->write_source != NULL || self->state == LINK_STATE_CLOSED || self->write_shut)
+  guint64 messages_out = self->sent_messages;
+  guint64 bytes_out = self->sent_bytes;
+
+  if (self->state == LINK_STATE_CLOSED || (!heard && messages_out == 0))
     return;
 
-  self->write_source = g_pollable_output_stream_create_source (self->output, NULL);
-  g_source_set_callback (self->write_source, G_SOURCE_FUNC (write_cb), self, NULL);
-  g_source_set_static_name (self->write_source, "[shoal] link write");
-  g_source_attach (self->write_source, self->context);
+  self->sent_messages = 0;
+  self->sent_bytes = 0;
+  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, messages_in, bytes_in, messages_out, bytes_out,
+                 heard);
 }
 
 static void
@@ -305,8 +292,7 @@ link_finish (ShoalLink   *self,
   set_reason (self, reason != NULL ? reason : "closed");
   self->state = LINK_STATE_CLOSED;
 
-  destroy_source (&self->read_source);
-  destroy_source (&self->write_source);
+  destroy_source (&self->io_source);
   destroy_source (&self->heartbeat_source);
   destroy_source (&self->deadline_source);
   g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
@@ -617,13 +603,14 @@ process_frames (ShoalLink *self,
     }
 }
 
+/* Reads what the socket has, a bounded number of times so one busy link
+ * cannot starve the others, and handles every whole frame. Returns whether
+ * anything was heard. */
 static gboolean
-read_cb (GObject  *stream,
-         gpointer  user_data)
+read_available (ShoalLink *self,
+                guint64   *messages,
+                guint64   *bytes)
 {
-  ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
-  guint64 messages = 0, bytes = 0;
   gboolean heard = FALSE;
 
   for (guint round = 0; round < MAX_READS_PER_DISPATCH; round++)
@@ -658,29 +645,100 @@ read_cb (GObject  *stream,
       heard = TRUE;
       self->last_recv = g_get_monotonic_time ();
       shoal_frame_reader_commit (self->reader, (gsize) n);
-      if (!process_frames (self, &messages, &bytes))
+      if (!process_frames (self, messages, bytes) || self->remote_goodbye)
         break;
     }
 
-  if (heard && self->state != LINK_STATE_CLOSED)
-    g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, messages, bytes, (guint64) 0, (guint64) 0);
+  return heard;
+}
 
-  if (self->state == LINK_STATE_CLOSED || self->remote_goodbye)
+/* The link's source: the socket, read when readable, written from prepare()
+ * and, while the kernel pushes back, when writable. */
+
+typedef struct {
+  GSource    source;
+  ShoalLink *link;  /* (unowned) the link destroys its source before it goes */
+} LinkSource;
+
+static void
+watch (ShoalLink    *self,
+       GIOCondition  events)
+{
+  if (self->io_events == events)
+    return;
+
+  self->io_events = events;
+  g_source_modify_unix_fd (self->io_source, self->io_tag, events);
+}
+
+static gboolean
+link_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  ShoalLink *self = ((LinkSource *) source)->link;
+
+  *timeout = -1;
+  if (!self->write_blocked && !g_queue_is_empty (&self->out))
+    flush (self);
+
+  watch (self, G_IO_IN | (self->write_blocked ? G_IO_OUT : 0));
+
+  /* Reporting is dispatch's job, never prepare's: user code runs there. */
+  return self->write_error != NULL || self->finish_pending || self->sent_messages > 0;
+}
+
+static gboolean
+link_source_check (GSource *source)
+{
+  ShoalLink *self = ((LinkSource *) source)->link;
+
+  return g_source_query_unix_fd (source, self->io_tag) != 0 || self->write_error != NULL ||
+         self->finish_pending || self->sent_messages > 0;
+}
+
+static gboolean
+link_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  ShoalLink *self = ((LinkSource *) source)->link;
+  g_autoptr(ShoalLink) hold = g_object_ref (self);
+  GIOCondition revents = g_source_query_unix_fd (source, self->io_tag);
+  guint64 messages = 0, bytes = 0;
+  gboolean heard = FALSE;
+
+  if (revents & G_IO_OUT)
     {
-      g_clear_pointer (&self->read_source, g_source_unref);
-      return G_SOURCE_REMOVE;
+      self->write_blocked = FALSE;
+      flush (self);
     }
 
-  return G_SOURCE_CONTINUE;
+  if (self->write_error == NULL && !self->remote_goodbye &&
+      (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
+    heard = read_available (self, &messages, &bytes);
+
+  report_traffic (self, heard, messages, bytes);
+
+  if (self->write_error != NULL)
+    link_finish (self, self->write_error);
+  else if (self->finish_pending)
+    link_finish (self, NULL);
+
+  return self->state == LINK_STATE_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs link_source_funcs = {
+  .prepare = link_source_prepare,
+  .check = link_source_check,
+  .dispatch = link_source_dispatch,
+};
 
 static void
 shoal_link_dispose (GObject *object)
 {
   ShoalLink *self = SHOAL_LINK (object);
 
-  destroy_source (&self->read_source);
-  destroy_source (&self->write_source);
+  destroy_source (&self->io_source);
   destroy_source (&self->heartbeat_source);
   destroy_source (&self->deadline_source);
   g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
@@ -699,6 +757,7 @@ shoal_link_finalize (GObject *object)
 
   shoal_hello_clear (&self->remote);
   g_free (self->close_reason);
+  g_free (self->write_error);
   g_clear_pointer (&self->reader, shoal_frame_reader_free);
   g_clear_pointer (&self->hello_frame, g_bytes_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -730,14 +789,15 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * @bytes_in: their payload bytes
    * @messages_out: data frames written since the last emission
    * @bytes_out: their payload bytes
+   * @heard: whether anything at all (a ping too) arrived
    *
-   * Emitted once per read or write batch (never per frame), and after every
-   * read, so that the node can keep "last seen" current.
+   * Emitted once per batch of reads and writes, never per frame, so that the
+   * node can keep counters and "last seen" current.
    */
   signals[SIGNAL_TRAFFIC] =
     g_signal_new ("traffic", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_BOOLEAN);
 
   /**
    * ShoalLink::round-trip:
@@ -835,10 +895,14 @@ shoal_link_start (ShoalLink *self)
   self->state = LINK_STATE_HANDSHAKING;
   self->last_recv = g_get_monotonic_time ();
 
-  self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
-  g_source_set_static_name (self->read_source, "[shoal] link read");
-  g_source_attach (self->read_source, self->context);
+  self->io_source = g_source_new (&link_source_funcs, sizeof (LinkSource));
+  ((LinkSource *) self->io_source)->link = self;
+  self->io_events = G_IO_IN;
+  self->io_tag = g_source_add_unix_fd (self->io_source,
+                                       g_socket_get_fd (g_socket_connection_get_socket (self->connection)),
+                                       self->io_events);
+  g_source_set_static_name (self->io_source, "[shoal] link");
+  g_source_attach (self->io_source, self->context);
 
   self->deadline_source = attach_timeout (self, self->config.handshake_timeout_ms,
                                           handshake_timeout_cb);
@@ -892,7 +956,6 @@ shoal_link_send (ShoalLink       *self,
     self->last_write_progress = g_get_monotonic_time ();
   self->queued_bytes += size;
   g_queue_push_tail (&self->out, frame);
-  ensure_write_source (self);
 
   return TRUE;
 }

@@ -354,6 +354,7 @@ link_traffic_cb (ShoalLink *link,
                  guint64    bytes_in,
                  guint64    messages_out,
                  guint64    bytes_out,
+                 gboolean   heard,
                  gpointer   user_data)
 {
   LinkRecord *record = user_data;
@@ -361,7 +362,7 @@ link_traffic_cb (ShoalLink *link,
   if (record->peer == NULL)
     return;
 
-  if (messages_out == 0)
+  if (heard)
     shoal_peer_set_last_seen (record->peer, g_get_real_time ());
   shoal_peer_add_received (record->peer, messages_in, bytes_in);
   shoal_peer_add_sent (record->peer, messages_out, bytes_out);
