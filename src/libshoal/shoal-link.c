@@ -902,6 +902,12 @@ shoal_link_start (ShoalLink *self)
                                        g_socket_get_fd (g_socket_connection_get_socket (self->connection)),
                                        self->io_events);
   g_source_set_static_name (self->io_source, "[shoal] link");
+  /* GLib blocks a source that cannot recurse around each dispatch by taking
+   * its fd out of the poll set and putting it back, and each change wakes
+   * the context: four eventfd system calls per dispatch, per message on a
+   * quiet link. The dispatch holds a reference and tolerates re-entry from a
+   * nested main loop, so it can recurse. */
+  g_source_set_can_recurse (self->io_source, TRUE);
   g_source_attach (self->io_source, self->context);
 
   self->deadline_source = attach_timeout (self, self->config.handshake_timeout_ms,
