@@ -290,6 +290,7 @@ link_finish (ShoalLink   *self,
     return;
 
   set_reason (self, reason != NULL ? reason : "closed");
+  report_traffic (self, FALSE, 0, 0);
   self->state = LINK_STATE_CLOSED;
 
   destroy_source (&self->io_source);
@@ -423,6 +424,7 @@ heartbeat_cb (gpointer user_data)
     }
 
   queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
+  report_traffic (self, FALSE, 0, 0);
   return G_SOURCE_CONTINUE;
 }
 
@@ -647,6 +649,10 @@ read_available (ShoalLink *self,
       shoal_frame_reader_commit (self->reader, (gsize) n);
       if (!process_frames (self, messages, bytes) || self->remote_goodbye)
         break;
+
+      /* A short read drained the socket: asking again would only say so. */
+      if ((gsize) n < size)
+        break;
     }
 
   return heard;
@@ -683,8 +689,10 @@ link_source_prepare (GSource *source,
 
   watch (self, G_IO_IN | (self->write_blocked ? G_IO_OUT : 0));
 
-  /* Reporting is dispatch's job, never prepare's: user code runs there. */
-  return self->write_error != NULL || self->finish_pending || self->sent_messages > 0;
+  /* Reporting is dispatch's job, never prepare's: user code runs there.
+   * Counts of what left wait for the next read or heartbeat rather than
+   * costing a dispatch of their own. */
+  return self->write_error != NULL || self->finish_pending;
 }
 
 static gboolean
@@ -693,7 +701,7 @@ link_source_check (GSource *source)
   ShoalLink *self = ((LinkSource *) source)->link;
 
   return g_source_query_unix_fd (source, self->io_tag) != 0 || self->write_error != NULL ||
-         self->finish_pending || self->sent_messages > 0;
+         self->finish_pending;
 }
 
 static gboolean
