@@ -86,6 +86,30 @@ test_peer_notify (void)
 }
 
 static void
+check_bytes_cb (GObject    *object,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  guint64 *seen_bytes = user_data;
+
+  *seen_bytes = shoal_peer_get_bytes_sent (SHOAL_PEER (object));
+}
+
+static void
+test_peer_counts_agree (void)
+{
+  g_autoptr(ShoalPeer) peer = shoal_peer_new (ID);
+  guint64 seen_bytes = 0;
+
+  g_test_summary ("When messages-sent is notified, bytes-sent already holds the same "
+                  "batch: a handler reading both never sees half an update");
+
+  g_signal_connect (peer, "notify::messages-sent", G_CALLBACK (check_bytes_cb), &seen_bytes);
+  shoal_peer_add_sent (peer, 2, 70);
+  g_assert_cmpuint (seen_bytes, ==, 70);
+}
+
+static void
 test_peer_addresses (void)
 {
   g_autoptr(ShoalPeer) peer = shoal_peer_new (ID);
@@ -276,6 +300,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/peer/notify", test_peer_notify);
+  g_test_add_func ("/peer/counts-agree", test_peer_counts_agree);
   g_test_add_func ("/peer/addresses", test_peer_addresses);
   g_test_add_func ("/peer/id-shape", test_peer_id_shape);
   g_test_add_func ("/identity/create-and-keep", test_identity);

@@ -3,9 +3,12 @@
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The skeleton's properties are bound to the ShoalPeer's, so every change the
+ * The skeleton's properties follow the ShoalPeer's, so every change the
  * engine notifies becomes a PropertiesChanged signal (GDBus coalesces them in
- * an idle). Send() hands the payload to the node.
+ * an idle). The traffic counters change with every message, so they are
+ * published at most once every COUNTER_INTERVAL_MS instead (a change after a
+ * quiet spell at once, a burst at its end): a script sending in a loop would
+ * otherwise pay for a signal per call. Send() hands the payload to the node.
  */
 
 #include "config.h"
@@ -14,12 +17,16 @@
 #include "shoald-invocation.h"
 #include "shoald-peer-skeleton.h"
 
+#define COUNTER_INTERVAL_MS 250
+
 struct _ShoaldPeerSkeleton
 {
   ShoalDbusPeerSkeleton parent_instance;
 
-  ShoalNode *node;  /* (owned) */
-  ShoalPeer *peer;  /* (owned) */
+  ShoalNode *node;            /* (owned) */
+  ShoalPeer *peer;            /* (owned) */
+  guint      counters_timer;  /* publishes the counters once they moved */
+  gint64     published_at;    /* monotonic µs */
 };
 
 G_DEFINE_TYPE (ShoaldPeerSkeleton, shoald_peer_skeleton, SHOAL_DBUS_TYPE_PEER_SKELETON)
@@ -27,9 +34,56 @@ G_DEFINE_TYPE (ShoaldPeerSkeleton, shoald_peer_skeleton, SHOAL_DBUS_TYPE_PEER_SK
 /* Same-named properties whose types GValue converts by itself (gint64 last-seen
  * becomes the D-Bus `t`). State is mapped below. */
 static const gchar * const bound_properties[] = {
-  "id", "name", "addresses", "connected", "round-trip-time", "last-seen",
-  "bytes-sent", "bytes-received", "messages-sent", "messages-received",
+  "id", "name", "addresses", "connected", "round-trip-time",
 };
+
+static const gchar * const counter_properties[] = {
+  "last-seen", "bytes-sent", "bytes-received", "messages-sent", "messages-received",
+};
+
+static void
+publish_counters (ShoaldPeerSkeleton *self)
+{
+  gsize i;
+
+  self->published_at = g_get_monotonic_time ();
+  g_object_freeze_notify (G_OBJECT (self));
+  for (i = 0; i < G_N_ELEMENTS (counter_properties); i++)
+    {
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      g_object_get_property (G_OBJECT (self->peer), counter_properties[i], &value);
+      g_object_set_property (G_OBJECT (self), counter_properties[i], &value);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static gboolean
+counters_timer_cb (gpointer user_data)
+{
+  ShoaldPeerSkeleton *self = user_data;
+
+  self->counters_timer = 0;
+  publish_counters (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+counter_notify_cb (GObject    *peer,
+                   GParamSpec *pspec,
+                   gpointer    user_data)
+{
+  ShoaldPeerSkeleton *self = user_data;
+  gint64 quiet_ms = (g_get_monotonic_time () - self->published_at) / 1000;
+
+  if (self->counters_timer != 0)
+    return;
+
+  if (quiet_ms >= COUNTER_INTERVAL_MS)
+    publish_counters (self);
+  else
+    self->counters_timer = g_timeout_add (COUNTER_INTERVAL_MS - quiet_ms, counters_timer_cb, self);
+}
 
 static gboolean
 state_to_string (GBinding     *binding,
@@ -64,6 +118,9 @@ shoald_peer_skeleton_dispose (GObject *object)
 {
   ShoaldPeerSkeleton *self = SHOALD_PEER_SKELETON (object);
 
+  g_clear_handle_id (&self->counters_timer, g_source_remove);
+  if (self->peer != NULL)
+    g_signal_handlers_disconnect_by_data (self->peer, self);
   g_clear_object (&self->peer);
   g_clear_object (&self->node);
 
@@ -111,6 +168,17 @@ shoald_peer_skeleton_new (ShoalNode *node,
                             G_BINDING_SYNC_CREATE);
   g_object_bind_property_full (peer, "state", self, "state", G_BINDING_SYNC_CREATE,
                                state_to_string, NULL, NULL, NULL);
+
+  /* The first change after this copy is published at once: a peer that just
+   * connected shows its first contact without waiting out an interval. */
+  publish_counters (self);
+  self->published_at = 0;
+  for (i = 0; i < G_N_ELEMENTS (counter_properties); i++)
+    {
+      g_autofree gchar *detailed = g_strconcat ("notify::", counter_properties[i], NULL);
+
+      g_signal_connect (peer, detailed, G_CALLBACK (counter_notify_cb), self);
+    }
 
   return self;
 }

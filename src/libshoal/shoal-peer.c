@@ -507,25 +507,34 @@ shoal_peer_set_last_seen (ShoalPeer *self,
 }
 
 /* Counters move in batches (one per socket read or write), not per message:
- * a notify per message would cost more than the message itself. */
+ * a notify per message would cost more than the message itself. Both values
+ * change before either is notified, so a handler reading both sees them
+ * agree. */
+static void
+add_counts (ShoalPeer  *self,
+            guint64    *messages_field,
+            guint64    *bytes_field,
+            GParamSpec *messages_pspec,
+            GParamSpec *bytes_pspec,
+            guint64     messages,
+            guint64     bytes)
+{
+  *messages_field += messages;
+  *bytes_field += bytes;
+
+  if (messages != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), messages_pspec);
+  if (bytes != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), bytes_pspec);
+}
+
 void
 shoal_peer_add_sent (ShoalPeer *self,
                      guint64    messages,
                      guint64    bytes)
 {
-  if (messages == 0 && bytes == 0)
-    return;
-
-  if (messages != 0)
-    {
-      self->messages_sent += messages;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGES_SENT]);
-    }
-  if (bytes != 0)
-    {
-      self->bytes_sent += bytes;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BYTES_SENT]);
-    }
+  add_counts (self, &self->messages_sent, &self->bytes_sent,
+              props[PROP_MESSAGES_SENT], props[PROP_BYTES_SENT], messages, bytes);
 }
 
 void
@@ -533,17 +542,6 @@ shoal_peer_add_received (ShoalPeer *self,
                          guint64    messages,
                          guint64    bytes)
 {
-  if (messages == 0 && bytes == 0)
-    return;
-
-  if (messages != 0)
-    {
-      self->messages_received += messages;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MESSAGES_RECEIVED]);
-    }
-  if (bytes != 0)
-    {
-      self->bytes_received += bytes;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BYTES_RECEIVED]);
-    }
+  add_counts (self, &self->messages_received, &self->bytes_received,
+              props[PROP_MESSAGES_RECEIVED], props[PROP_BYTES_RECEIVED], messages, bytes);
 }
