@@ -372,7 +372,8 @@ class Bench:
         return proc, line
 
     def start_shoald(self, env, state_dir, extra=()):
-        argv = [self.shoald, "--name", "bench", "--port", "0", "--state-dir", state_dir,
+        argv = [self.shoald, "--name", "bench", "--port", "0", "--listen", "127.0.0.1",
+                "--state-dir", state_dir,
                 "--no-avahi", "--bus", "session", *extra]
         log_file = tempfile.TemporaryFile(mode="w+")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -231,6 +231,8 @@ shoal_test_daemon_start (const gchar         *name,
   g_ptr_array_add (argv, (gpointer) "--state-dir");
   g_ptr_array_add (argv, daemon->state_dir);
   g_ptr_array_add (argv, (gpointer) "--no-avahi");
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1");
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");
   for (i = 0; extra_args != NULL && extra_args[i] != NULL; i++)

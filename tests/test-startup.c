@@ -75,6 +75,7 @@ test_startup_bad_options (void)
 
   assert_refuses (NULL, (const gchar *[]) { "--no-such-option", NULL }, "no-such-option");
   assert_refuses (NULL, (const gchar *[]) { "--port", "70000", NULL }, "70000");
+  assert_refuses (NULL, (const gchar *[]) { "--listen", "not-an-address", NULL }, "not-an-address");
   assert_refuses (NULL, (const gchar *[]) { "--port", "-1", NULL }, "-1");
   assert_refuses (NULL, (const gchar *[]) { "--bus", "tram", NULL }, "tram");
   assert_refuses (NULL, (const gchar *[]) { "--name", "", NULL }, NULL);

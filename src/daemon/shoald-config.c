@@ -17,7 +17,7 @@
 #define GROUP "shoal"
 
 static const gchar * const known_keys[] = {
-  "name", "port", "state-dir", "peers", "avahi",
+  "name", "port", "listen", "state-dir", "peers", "avahi",
   "heartbeat-interval", "heartbeat-timeout", NULL
 };
 
@@ -40,6 +40,7 @@ shoald_config_free (ShoaldConfig *self)
   g_free (self->name);
   g_free (self->state_dir);
   g_strfreev (self->peers);
+  g_free (self->listen);
   g_free (self);
 }
 
@@ -160,6 +161,12 @@ load_keyfile (ShoaldConfig  *self,
     {
       g_free (self->name);
       self->name = g_key_file_get_string (keyfile, GROUP, "name", NULL);
+    }
+
+  if (g_key_file_has_key (keyfile, GROUP, "listen", NULL))
+    {
+      g_free (self->listen);
+      self->listen = g_key_file_get_string (keyfile, GROUP, "listen", NULL);
     }
 
   if (g_key_file_has_key (keyfile, GROUP, "state-dir", NULL))
@@ -302,6 +309,14 @@ shoald_config_validate (ShoaldConfig  *self,
                        self->name, (guint) SHOALD_NAME_MAX_BYTES);
           return FALSE;
         }
+    }
+
+  if (self->listen != NULL && !g_hostname_is_ip_address (self->listen))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID_ARGUMENT,
+                   _("Invalid listen address “%s”: expected an IPv4 or IPv6 address"),
+                   self->listen);
+      return FALSE;
     }
 
   if (self->state_dir != NULL && *self->state_dir == '\0')

@@ -23,6 +23,7 @@ typedef enum {
  * ShoaldConfig:
  * @name: (nullable): the node's name; %NULL for the host name
  * @port: the TCP port, 0 for any
+ * @listen: (nullable): the IP address to listen on; %NULL for every address
  * @state_dir: (nullable): where the identity lives; %NULL for the default
  * @peers: (array zero-terminated=1) (nullable): static peers, HOST:PORT
  * @avahi: whether to use mDNS through avahi-daemon
@@ -35,6 +36,7 @@ typedef enum {
 typedef struct {
   gchar    *name;
   guint16   port;
+  gchar    *listen;
   gchar    *state_dir;
   gchar   **peers;
   gboolean  avahi;

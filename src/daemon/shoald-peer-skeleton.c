@@ -29,7 +29,10 @@ struct _ShoaldPeerSkeleton
   gint64     published_at;    /* monotonic µs */
 };
 
-G_DEFINE_TYPE (ShoaldPeerSkeleton, shoald_peer_skeleton, SHOAL_DBUS_TYPE_PEER_SKELETON)
+static void shoald_peer_skeleton_iface_init (ShoalDbusPeerIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (ShoaldPeerSkeleton, shoald_peer_skeleton, SHOAL_DBUS_TYPE_PEER_SKELETON,
+                         G_IMPLEMENT_INTERFACE (SHOAL_DBUS_TYPE_PEER, shoald_peer_skeleton_iface_init))
 
 /* Same-named properties whose types GValue converts by itself (gint64 last-seen
  * becomes the D-Bus `t`). State is mapped below. */
@@ -98,8 +101,7 @@ state_to_string (GBinding     *binding,
 static gboolean
 handle_send (ShoalDbusPeer         *object,
              GDBusMethodInvocation *invocation,
-             GVariant              *payload,
-             gpointer               user_data)
+             GVariant              *payload)
 {
   ShoaldPeerSkeleton *self = SHOALD_PEER_SKELETON (object);
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (payload);
@@ -136,9 +138,14 @@ shoald_peer_skeleton_class_init (ShoaldPeerSkeletonClass *klass)
 }
 
 static void
+shoald_peer_skeleton_iface_init (ShoalDbusPeerIface *iface)
+{
+  iface->handle_send = handle_send;
+}
+
+static void
 shoald_peer_skeleton_init (ShoaldPeerSkeleton *self)
 {
-  g_signal_connect (self, "handle-send", G_CALLBACK (handle_send), NULL);
 }
 
 /**

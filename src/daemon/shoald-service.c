@@ -27,7 +27,12 @@ struct _ShoaldService
   GHashTable               *objects;  /* (owned): peer id → (owned) ShoalDbusObjectSkeleton */
 };
 
-G_DEFINE_TYPE (ShoaldService, shoald_service, SHOAL_DBUS_TYPE_SERVICE_SKELETON)
+static void shoald_service_iface_init (ShoalDbusServiceIface *iface);
+
+/* The skeleton's handle_* vfuncs are ours: the generated type calls them
+ * from its signals' class closures. */
+G_DEFINE_TYPE_WITH_CODE (ShoaldService, shoald_service, SHOAL_DBUS_TYPE_SERVICE_SKELETON,
+                         G_IMPLEMENT_INTERFACE (SHOAL_DBUS_TYPE_SERVICE, shoald_service_iface_init))
 
 static GVariant *
 peer_to_variant (ShoalPeer *peer)
@@ -249,6 +254,14 @@ shoald_service_dispose (GObject *object)
 }
 
 static void
+shoald_service_iface_init (ShoalDbusServiceIface *iface)
+{
+  iface->handle_list_peers = handle_list_peers;
+  iface->handle_send = handle_send;
+  iface->handle_broadcast = handle_broadcast;
+}
+
+static void
 shoald_service_class_init (ShoaldServiceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -262,9 +275,6 @@ shoald_service_init (ShoaldService *self)
   self->manager = g_dbus_object_manager_server_new (SHOALD_OBJECT_PATH);
   self->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 
-  g_signal_connect (self, "handle-list-peers", G_CALLBACK (handle_list_peers), NULL);
-  g_signal_connect (self, "handle-send", G_CALLBACK (handle_send), NULL);
-  g_signal_connect (self, "handle-broadcast", G_CALLBACK (handle_broadcast), NULL);
 }
 
 /**

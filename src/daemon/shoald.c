@@ -190,6 +190,7 @@ main (int    argc,
 {
   g_autofree gchar *opt_name = NULL;
   g_autofree gchar *opt_port = NULL;
+  g_autofree gchar *opt_listen = NULL;
   g_autofree gchar *opt_state_dir = NULL;
   g_auto(GStrv) opt_peers = NULL;
   gboolean opt_no_avahi = FALSE;
@@ -202,6 +203,8 @@ main (int    argc,
       N_("The name other peers see (default: the host name)"), N_("NAME") },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &opt_port,
       N_("The TCP port to listen on; 0 picks a free one (default: 0)"), N_("PORT") },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen,
+      N_("The IP address to listen on (default: every address)"), N_("ADDRESS") },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_state_dir,
       N_("Where to keep the node’s identity (default: $XDG_STATE_HOME/shoal)"), N_("DIR") },
     { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_peers,
@@ -273,6 +276,11 @@ main (int    argc,
       g_printerr ("shoald: %s\n", error->message);
       return EXIT_FAILURE;
     }
+  if (opt_listen != NULL)
+    {
+      g_free (config->listen);
+      config->listen = g_steal_pointer (&opt_listen);
+    }
   if (opt_state_dir != NULL)
     {
       g_free (config->state_dir);
@@ -300,6 +308,7 @@ main (int    argc,
                                         : shoald_config_default_state_dir ();
   shoald.node = shoal_node_new (config->name, config->port, state_dir);
   shoal_node_set_mdns (shoald.node, config->avahi);
+  shoal_node_set_listen_address (shoald.node, config->listen);
   shoal_node_set_heartbeat (shoald.node, config->heartbeat_interval_ms, config->heartbeat_timeout_ms);
   if (config->peers != NULL && config->peers[0] != NULL)
     {
