@@ -22,6 +22,7 @@
 
 #include "shoal-discovery-avahi.h"
 #include "shoal-dns-sd.h"
+#include "shoal-source.h"
 #include "shoal-error.h"
 
 /* How long to wait before creating a new client after a failure that is not
@@ -125,31 +126,6 @@ static void resolve_record (Record *record);
 static void schedule_reconnect (ShoalDiscoveryAvahi *self,
                                 guint                seconds);
 
-/* GLib's g_timeout_add* attach to the global default context; the backend
- * lives in the context it was started in, so it attaches its own sources. */
-static GSource *
-attach_timeout (ShoalDiscoveryAvahi *self,
-                guint                seconds,
-                GSourceFunc          func,
-                gpointer             user_data)
-{
-  GSource *source = g_timeout_source_new_seconds (seconds);
-
-  g_source_set_callback (source, func, user_data, NULL);
-  g_source_attach (source, self->context);
-  return source;
-}
-
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
 static void
 peer_free (Peer *peer)
 {
@@ -165,7 +141,7 @@ static void
 record_free (Record *record)
 {
   g_clear_pointer (&record->resolver, avahi_service_resolver_free);
-  clear_source (&record->retry);
+  shoal_source_clear (&record->retry);
   g_free (record->key);
   g_free (record->name);
   g_free (record->domain);
@@ -361,7 +337,9 @@ resolver_callback (AvahiServiceResolver   *resolver,
                avahi_strerror (avahi_client_errno (avahi_service_resolver_get_client (resolver))));
       g_clear_pointer (&record->resolver, avahi_service_resolver_free);
       if (record->attempts < RESOLVE_ATTEMPTS)
-        record->retry = attach_timeout (self, RESOLVE_RETRY_SECONDS, retry_resolve_cb, record);
+        record->retry = shoal_timeout_attach (self->context, RESOLVE_RETRY_SECONDS * 1000,
+                                              retry_resolve_cb, record, NULL,
+                                              "[shoal] avahi resolve");
       g_object_unref (self);
       return;
     }
@@ -396,7 +374,7 @@ resolve_record (Record *record)
   ShoalDiscoveryAvahi *self = record->self;
 
   g_clear_pointer (&record->resolver, avahi_service_resolver_free);
-  clear_source (&record->retry);
+  shoal_source_clear (&record->retry);
   record->attempts++;
 
   /* One address per record, of the record's own family: the union over the
@@ -542,8 +520,9 @@ entry_group_callback (AvahiEntryGroup      *group,
                  self->name,
                  avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))),
                  RECONNECT_DELAY_SECONDS);
-      clear_source (&self->republish);
-      self->republish = attach_timeout (self, RECONNECT_DELAY_SECONDS, republish_cb, self);
+      shoal_source_clear (&self->republish);
+      self->republish = shoal_timeout_attach (self->context, RECONNECT_DELAY_SECONDS * 1000,
+                                              republish_cb, self, NULL, "[shoal] avahi republish");
       break;
 
     case AVAHI_ENTRY_GROUP_UNCOMMITED:
@@ -645,7 +624,7 @@ drop_daemon_objects (ShoalDiscoveryAvahi *self,
   Peer *peer;
   guint i;
 
-  clear_source (&self->republish);
+  shoal_source_clear (&self->republish);
   g_clear_pointer (&self->browser, avahi_service_browser_free);
   g_clear_pointer (&self->group, avahi_entry_group_free);
 
@@ -715,7 +694,7 @@ static void
 schedule_reconnect (ShoalDiscoveryAvahi *self,
                     guint                seconds)
 {
-  clear_source (&self->reconnect);
+  shoal_source_clear (&self->reconnect);
   if (seconds == 0)
     {
       self->reconnect = g_idle_source_new ();
@@ -724,7 +703,8 @@ schedule_reconnect (ShoalDiscoveryAvahi *self,
     }
   else
     {
-      self->reconnect = attach_timeout (self, seconds, reconnect_cb, self);
+      self->reconnect = shoal_timeout_attach (self->context, seconds * 1000, reconnect_cb, self,
+                                              NULL, "[shoal] avahi reconnect");
     }
 }
 
@@ -818,7 +798,7 @@ shoal_discovery_avahi_stop (ShoalDiscovery *discovery)
   self->running = FALSE;
   g_debug ("Avahi: stopping");
 
-  clear_source (&self->reconnect);
+  shoal_source_clear (&self->reconnect);
   /* Freeing the entry group withdraws it: avahi-daemon sends goodbyes. */
   drop_daemon_objects (self, FALSE);
   g_clear_pointer (&self->client, avahi_client_free);

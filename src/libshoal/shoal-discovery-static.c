@@ -15,6 +15,7 @@
 
 #include "shoal-discovery-static.h"
 #include "shoal-error.h"
+#include "shoal-source.h"
 
 #define RESOLVE_RETRY_SECONDS 5
 
@@ -41,18 +42,9 @@ G_DEFINE_TYPE_WITH_CODE (ShoalDiscoveryStatic, shoal_discovery_static, G_TYPE_OB
                                                 shoal_discovery_static_iface_init))
 
 static void
-clear_retry (StaticEntry *entry)
-{
-  if (entry->retry == NULL)
-    return;
-  g_source_destroy (entry->retry);
-  g_clear_pointer (&entry->retry, g_source_unref);
-}
-
-static void
 static_entry_free (StaticEntry *entry)
 {
-  clear_retry (entry);
+  shoal_source_clear (&entry->retry);
   g_free (entry->key);
   g_clear_object (&entry->target);
   g_clear_pointer (&entry->found, g_ptr_array_unref);
@@ -104,9 +96,9 @@ next_address_cb (GObject      *source,
       g_message ("Static peer %s: %s; retrying in %d s", entry->key + strlen ("static:"),
                  error != NULL ? error->message : "no address", RESOLVE_RETRY_SECONDS);
       /* In the caller's context, which is the node's, not always the default. */
-      entry->retry = g_timeout_source_new_seconds (RESOLVE_RETRY_SECONDS);
-      g_source_set_callback (entry->retry, retry_cb, entry, NULL);
-      g_source_attach (entry->retry, g_main_context_get_thread_default ());
+      entry->retry = shoal_timeout_attach (g_main_context_get_thread_default (),
+                                           RESOLVE_RETRY_SECONDS * 1000, retry_cb, entry, NULL,
+                                           "[shoal] static resolve");
       return;
     }
 
@@ -156,7 +148,7 @@ shoal_discovery_static_stop (ShoalDiscovery *discovery)
     {
       StaticEntry *entry = g_ptr_array_index (self->entries, i);
 
-      clear_retry (entry);
+      shoal_source_clear (&entry->retry);
     }
 }
 

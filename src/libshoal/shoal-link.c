@@ -23,6 +23,7 @@
 
 #include "shoal-error.h"
 #include "shoal-link.h"
+#include "shoal-source.h"
 
 /* Reads per dispatch before yielding to other sources, so one busy link
  * cannot starve the others. */
@@ -113,28 +114,6 @@ out_frame_free (OutFrame *frame)
 {
   g_bytes_unref (frame->bytes);
   g_free (frame);
-}
-
-static void
-destroy_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static GSource *
-attach_timeout (ShoalLink   *self,
-                guint        ms,
-                GSourceFunc  func)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, self, NULL);
-  g_source_set_static_name (source, "[shoal] link timer");
-  g_source_attach (source, self->context);
-  return source;
 }
 
 static void
@@ -293,9 +272,9 @@ link_finish (ShoalLink   *self,
   report_traffic (self, FALSE, 0, 0);
   self->state = LINK_STATE_CLOSED;
 
-  destroy_source (&self->io_source);
-  destroy_source (&self->heartbeat_source);
-  destroy_source (&self->deadline_source);
+  shoal_source_clear (&self->io_source);
+  shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->deadline_source);
   g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
   self->queued_bytes = 0;
   self->out_offset = 0;
@@ -340,10 +319,11 @@ shoal_link_close (ShoalLink        *self,
 
   set_reason (self, shoal_goodbye_code_to_string (code));
   self->state = LINK_STATE_CLOSING;
-  destroy_source (&self->heartbeat_source);
-  destroy_source (&self->deadline_source);
-  self->deadline_source = attach_timeout (self, MAX (MIN_LINGER_MS, self->config.heartbeat_timeout_ms),
-                                          linger_cb);
+  shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->deadline_source);
+  self->deadline_source = shoal_timeout_attach (self->context,
+                                                MAX (MIN_LINGER_MS, self->config.heartbeat_timeout_ms),
+                                                linger_cb, self, NULL, "[shoal] link linger");
   self->goodbye_queued = TRUE;
   queue_control (self, shoal_frame_encode_goodbye (code, message));
 }
@@ -469,8 +449,9 @@ handle_hello (ShoalLink *self,
   self->remote = hello;
   memset (&hello, 0, sizeof hello);
   self->state = LINK_STATE_ESTABLISHED;
-  destroy_source (&self->deadline_source);
-  self->heartbeat_source = attach_timeout (self, self->config.heartbeat_interval_ms, heartbeat_cb);
+  shoal_source_clear (&self->deadline_source);
+  self->heartbeat_source = shoal_timeout_attach (self->context, self->config.heartbeat_interval_ms,
+                                                 heartbeat_cb, self, NULL, "[shoal] link heartbeat");
 
   g_debug ("Link %s %s (%s) established, protocol %u", self->outbound ? "to" : "from",
            self->remote.peer_id, self->remote.name, version);
@@ -746,9 +727,9 @@ shoal_link_dispose (GObject *object)
 {
   ShoalLink *self = SHOAL_LINK (object);
 
-  destroy_source (&self->io_source);
-  destroy_source (&self->heartbeat_source);
-  destroy_source (&self->deadline_source);
+  shoal_source_clear (&self->io_source);
+  shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->deadline_source);
   g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
   if (self->connection != NULL)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
@@ -918,8 +899,9 @@ shoal_link_start (ShoalLink *self)
   g_source_set_can_recurse (self->io_source, TRUE);
   g_source_attach (self->io_source, self->context);
 
-  self->deadline_source = attach_timeout (self, self->config.handshake_timeout_ms,
-                                          handshake_timeout_cb);
+  self->deadline_source = shoal_timeout_attach (self->context, self->config.handshake_timeout_ms,
+                                                handshake_timeout_cb, self, NULL,
+                                                "[shoal] link handshake");
   queue_control (self, g_bytes_ref (self->hello_frame));
 }
 

@@ -20,6 +20,7 @@
 #include "shoal-error.h"
 #include "shoal-mesh.h"
 #include "shoal-peer-private.h"
+#include "shoal-source.h"
 
 /* The node with the larger id waits this long for the smaller one to dial,
  * so that nodes that see each other at the same moment usually make one
@@ -110,40 +111,12 @@ static void maybe_dial_target (ShoalMesh *self,
                                Target    *target);
 static void check_close_done (ShoalMesh *self);
 
-/* Every source goes to the mesh's own context, which need not be the
- * global default one. */
-static GSource *
-mesh_timeout_add (ShoalMesh      *self,
-                  guint           ms,
-                  GSourceFunc     func,
-                  gpointer        data,
-                  GDestroyNotify  notify)
-{
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[shoal] mesh timer");
-  g_source_attach (source, self->context);
-  return source;
-}
-
 /* Dialers */
-
-/* Sources are kept as pointers, not ids: ids are per context, and
- * g_source_remove() looks only in the global default one. */
-static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
 
 static void
 dialer_cancel (Dialer *dialer)
 {
-  clear_source (&dialer->timer);
+  shoal_source_clear (&dialer->timer);
   if (dialer->cancellable != NULL)
     g_cancellable_cancel (dialer->cancellable);
   g_clear_object (&dialer->cancellable);
@@ -770,8 +743,8 @@ schedule_dial (ShoalMesh   *self,
   timer->mesh = self;
   timer->key = g_strdup (key);
   timer->is_target = is_target;
-  dialer->timer = mesh_timeout_add (self, delay_ms, dial_timer_cb, timer,
-                                       (GDestroyNotify) dial_timer_free);
+  dialer->timer = shoal_timeout_attach (self->context, delay_ms, dial_timer_cb, timer,
+                                        (GDestroyNotify) dial_timer_free, "[shoal] dial");
 }
 
 static void
@@ -964,7 +937,7 @@ check_close_done (ShoalMesh *self)
   if (self->close_task == NULL || g_hash_table_size (self->links) > 0)
     return;
 
-  clear_source (&self->close_timeout);
+  shoal_source_clear (&self->close_timeout);
   task = g_steal_pointer (&self->close_task);
   forget_everything (self);
   g_task_return_boolean (task, TRUE);
@@ -1051,7 +1024,8 @@ shoal_mesh_close_async (ShoalMesh           *self,
         shoal_link_abort (link, SHOAL_GOODBYE_SHUTDOWN, "shutdown");
     }
 
-  self->close_timeout = mesh_timeout_add (self, CLOSE_TIMEOUT_MS, close_timeout_cb, self, NULL);
+  self->close_timeout = shoal_timeout_attach (self->context, CLOSE_TIMEOUT_MS, close_timeout_cb,
+                                              self, NULL, "[shoal] mesh close");
   check_close_done (self);
 }
 
