@@ -87,16 +87,16 @@ addresses_to_string (GPtrArray *addresses)
 static void
 test_txt_round_trip (void)
 {
-  g_autoptr(AvahiStringList) txt = shoal_dns_sd_txt_build (ID_A, ID_B);
+  g_autoptr(AvahiStringList) txt = shoal_dns_sd_txt_build (ID_A, ID_B, 4242);
   g_autofree gchar *proto = NULL;
   g_autofree gchar *id = NULL;
   g_autofree gchar *session_id = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  const gchar *expected[] = { "id=" ID_A, "proto=1", "session=" ID_B, NULL };
+  const gchar *expected[] = { "id=" ID_A, "port=04242", "proto=1", "session=" ID_B, NULL };
   AvahiStringList *item;
 
-  g_test_summary ("The TXT record a node announces holds exactly proto=1, its id "
-                  "and its session, and reads back as that id and session");
+  g_test_summary ("The TXT record a node announces holds exactly its port, proto=1, its "
+                  "id and its session, and reads back as that id and session");
 
   for (item = txt; item != NULL; item = avahi_string_list_get_next (item))
     g_ptr_array_add (items, g_strndup ((const gchar *) avahi_string_list_get_text (item),
@@ -111,6 +111,43 @@ test_txt_round_trip (void)
   g_assert_true (shoal_dns_sd_txt_parse (txt, "kitchen", &id, &session_id));
   g_assert_cmpstr (id, ==, ID_A);
   g_assert_cmpstr (session_id, ==, ID_B);
+}
+
+/* As avahi-daemon compares rdata when it breaks a probe tie: bytes first,
+ * then the shorter is earlier. */
+static gint
+compare_rdata (AvahiStringList *a,
+               AvahiStringList *b)
+{
+  guint8 bytes_a[512], bytes_b[512];
+  gsize size_a = avahi_string_list_serialize (a, bytes_a, sizeof bytes_a);
+  gsize size_b = avahi_string_list_serialize (b, bytes_b, sizeof bytes_b);
+  gint cmp = memcmp (bytes_a, bytes_b, MIN (size_a, size_b));
+
+  if (cmp != 0)
+    return cmp < 0 ? -1 : 1;
+  return size_a == size_b ? 0 : (size_a < size_b ? -1 : 1);
+}
+
+static void
+test_txt_orders_like_srv (void)
+{
+  /* The larger id and session go with the smaller port, so that only the
+   * port can make the order come out right. */
+  const guint16 ports[][2] = { { 999, 10000 }, { 4242, 4243 }, { 1, 65535 }, { 80, 8080 } };
+
+  g_test_summary ("Two nodes' TXT records compare as their ports do, whatever their ids "
+                  "and sessions, so that avahi's per-record probe tie-break picks the same "
+                  "node for the TXT record as for the SRV record");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ports); i++)
+    {
+      g_autoptr(AvahiStringList) low = shoal_dns_sd_txt_build (ID_B, ID_B, ports[i][0]);
+      g_autoptr(AvahiStringList) high = shoal_dns_sd_txt_build (ID_A, ID_A, ports[i][1]);
+
+      g_assert_cmpint (compare_rdata (low, high), <, 0);
+      g_assert_cmpint (compare_rdata (high, low), >, 0);
+    }
 }
 
 static void
@@ -374,6 +411,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/dns-sd/txt/round-trip", test_txt_round_trip);
+  g_test_add_func ("/dns-sd/txt/orders-like-srv", test_txt_orders_like_srv);
   g_test_add_func ("/dns-sd/txt/accepted", test_txt_accepted);
   g_test_add_func ("/dns-sd/txt/refused", test_txt_refused);
   g_test_add_func ("/dns-sd/txt/lookup", test_txt_lookup);

@@ -107,6 +107,7 @@ struct _ShoalDiscoveryAvahi
   guint64              resolve_seq;
 
   /* So that the operator reads each outage once, not once per retry */
+  guint                collisions;    /* in a row, since the name was last established */
   gboolean             said_waiting;
   gboolean             daemon_was_running;
 };
@@ -466,16 +467,24 @@ browser_callback (AvahiServiceBrowser    *browser,
 }
 
 /* Takes Avahi's next name for ours ("name #2"), says so, and tells the node. */
+/* Moves on @steps alternative names: "name" → "name #2" → "name #3"… */
 static void
-take_alternative_name (ShoalDiscoveryAvahi *self)
+take_alternative_name (ShoalDiscoveryAvahi *self,
+                       guint                steps)
 {
-  char *alternative = avahi_alternative_service_name (self->name);
+  g_autofree gchar *taken = g_strdup (self->name);
+
+  for (guint i = 0; i < steps; i++)
+    {
+      char *alternative = avahi_alternative_service_name (self->name);
+
+      g_free (self->name);
+      self->name = g_strdup (alternative);
+      avahi_free (alternative);
+    }
 
   g_message ("mDNS service name '%s' is taken on this network; announcing as '%s'",
-             self->name, alternative);
-  g_free (self->name);
-  self->name = g_strdup (alternative);
-  avahi_free (alternative);
+             taken, self->name);
 }
 
 static gboolean
@@ -504,11 +513,18 @@ entry_group_callback (AvahiEntryGroup      *group,
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
       g_debug ("Avahi: announced as '%s' (%s port %u)",
                self->name, SHOAL_DNS_SD_SERVICE_TYPE, self->port);
+      self->collisions = 0;
       break;
 
     case AVAHI_ENTRY_GROUP_COLLISION:
-      /* Another host probed the same instance name first. */
-      take_alternative_name (self);
+      /* Another host announced or probed the same instance name. Two nodes
+       * that probe one name at once can both lose avahi's per-record tie
+       * break (the TXT record's port, see shoal_dns_sd_txt_build(), only
+       * settles it when their ports differ), and both would then move on to
+       * the same next name, again and again: from the second collision in a
+       * row on, skip a random number of names to fall out of step. */
+      self->collisions++;
+      take_alternative_name (self, self->collisions >= 2 ? (guint) g_random_int_range (1, 5) : 1);
       avahi_entry_group_reset (group);
       publish (self, avahi_entry_group_get_client (group));
       name = g_strdup (self->name);
@@ -559,7 +575,7 @@ publish (ShoalDiscoveryAvahi *self,
   if (!avahi_entry_group_is_empty (self->group))
     return;
 
-  txt = shoal_dns_sd_txt_build (self->id, self->session_id);
+  txt = shoal_dns_sd_txt_build (self->id, self->session_id, self->port);
   for (i = 0; i < MAX_RENAMES; i++)
     {
       ret = avahi_entry_group_add_service_strlst (self->group,
@@ -570,7 +586,7 @@ publish (ShoalDiscoveryAvahi *self,
        * daemon) is refused at once rather than after probing. */
       if (ret != AVAHI_ERR_COLLISION)
         break;
-      take_alternative_name (self);
+      take_alternative_name (self, 1);
       renamed = TRUE;
     }
   avahi_string_list_free (txt);

@@ -2,7 +2,7 @@
  *
  * Pure functions, kept apart from shoal-discovery-avahi.c so that the TXT
  * checks and the address order can be tested without avahi-daemon: building
- * and reading the TXT record (`proto`, `id`, `session`), turning a resolved
+ * and reading the TXT record (`port`, `proto`, `id`, `session`), turning a resolved
  * Avahi address into a socket address, and merging the addresses of one
  * peer's records into the deduplicated list the node dials in order.
  *
@@ -26,16 +26,27 @@
  * shoal_dns_sd_txt_build:
  * @id: the node's peer id
  * @session_id: the node's session id
+ * @port: the node's listening port, as in its SRV record
  *
  * Returns: (transfer full): the TXT record a node announces; free it with
  *   avahi_string_list_free()
  */
 AvahiStringList *
 shoal_dns_sd_txt_build (const gchar *id,
-                        const gchar *session_id)
+                        const gchar *session_id,
+                        guint16      port)
 {
   AvahiStringList *txt = NULL;
 
+  /* Strings go on the wire in the order they are added. When two nodes
+   * probe the same name at once, avahi-daemon breaks the tie record by
+   * record, and a node that loses on either its SRV or its TXT record
+   * renames. The SRV comparison turns on the port, so the TXT record begins
+   * with the port, zero-padded so that bytes compare as numbers: both
+   * comparisons then pick the same node, and only the other one renames.
+   * Left to the random session id, the two could each lose one record, both
+   * rename to the same next name, and do so again for ever. */
+  txt = avahi_string_list_add_printf (txt, "port=%05u", port);
   txt = avahi_string_list_add_printf (txt, "session=%s", session_id);
   txt = avahi_string_list_add_printf (txt, "id=%s", id);
   txt = avahi_string_list_add_printf (txt, "proto=%u", SHOAL_TXT_PROTO_VERSION);

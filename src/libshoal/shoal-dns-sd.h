@@ -24,7 +24,8 @@ G_BEGIN_DECLS
 /* TXT record */
 
 AvahiStringList    *shoal_dns_sd_txt_build                 (const gchar         *id,
-                                                            const gchar         *session_id);
+                                                            const gchar         *session_id,
+                                                            guint16              port);
 gchar              *shoal_dns_sd_txt_lookup                (AvahiStringList     *txt,
                                                             const gchar         *key);
 gboolean            shoal_dns_sd_txt_parse                 (AvahiStringList     *txt,
