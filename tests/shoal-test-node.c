@@ -174,15 +174,29 @@ node_name_cb (ShoalNode  *node,
 }
 
 static int
-run_node (GMainLoop   *loop,
-          const gchar *name,
-          guint16      port,
-          const gchar *state_dir)
+run_node (GMainLoop          *loop,
+          const gchar        *name,
+          guint16             port,
+          const gchar        *state_dir,
+          gboolean            mdns,
+          const gchar * const *peers)
 {
   g_autoptr(ShoalNode) node = shoal_node_new (name, port, state_dir);
   g_autoptr(GError) error = NULL;
 
-  shoal_node_set_mdns (node, TRUE);
+  shoal_node_set_mdns (node, mdns);
+  if (peers != NULL && peers[0] != NULL)
+    {
+      g_autoptr(ShoalDiscoveryStatic) discovery = shoal_discovery_static_new ();
+
+      for (gsize i = 0; peers[i] != NULL; i++)
+        if (!shoal_discovery_static_add_peer (discovery, peers[i], &error))
+          {
+            g_printerr ("%s\n", error->message);
+            return 2;
+          }
+      shoal_node_add_discovery (node, SHOAL_DISCOVERY (discovery));
+    }
   g_signal_connect (node, "peer-added", G_CALLBACK (peer_added_cb), NULL);
   g_signal_connect (node, "peer-connected", G_CALLBACK (peer_connected_cb), NULL);
   g_signal_connect (node, "peer-disconnected", G_CALLBACK (peer_disconnected_cb), NULL);
@@ -213,12 +227,16 @@ main (int   argc,
   g_autofree gchar *name = NULL;
   g_autofree gchar *state_dir = NULL;
   gboolean watch = FALSE;
+  gboolean no_mdns = FALSE;
+  g_auto(GStrv) peers = NULL;
   gint port = 0;
   const GOptionEntry entries[] = {
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, "Run a bare mDNS watcher, not a node", NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name to announce", "NAME" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port to listen on (--watch: to announce)", "PORT" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Where the node keeps its identity", "DIR" },
+    { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &peers, "A static peer to dial (repeatable)", "HOST:PORT" },
+    { "no-mdns", 0, 0, G_OPTION_ARG_NONE, &no_mdns, "Neither announce nor browse", NULL },
     { NULL }
   };
 
@@ -249,5 +267,6 @@ main (int   argc,
       g_printerr ("--state-dir is needed to run a node\n");
       return 2;
     }
-  return run_node (loop, name, (guint16) port, state_dir);
+  return run_node (loop, name, (guint16) port, state_dir, !no_mdns,
+                   (const gchar * const *) peers);
 }

@@ -934,6 +934,52 @@ test_node_fast_restart (Fixture       *fixture,
 }
 
 static void
+test_node_static_beside_mdns (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autofree gchar *id_a = NULL;
+  g_autofree gchar *id_b = NULL;
+  g_autofree gchar *id_c = NULL;
+  g_autofree gchar *expect_a = NULL;
+  g_autofree gchar *expect_c = NULL;
+  g_autofree gchar *state_c = g_build_filename (g_get_user_state_dir (), "h2", "quiet", NULL);
+  Proc *node_a, *node_b, *node_c;
+  guint ca = 0, cb = 0, cc = 0;
+
+  g_test_summary ("A node finds one peer over mDNS and another, which does not announce "
+                  "itself, through a static address, at the same time");
+  if (skip_if_unable ())
+    return;
+
+  g_assert_cmpint (g_mkdir_with_parents (state_c, 0700), ==, 0);
+  node_c = start_node (fixture, "h2", "--name", "quiet", "--state-dir", state_c,
+                       "--port", "4100", "--no-mdns", NULL);
+  id_c = ready_id (wait_line (node_c, "ready ", &cc, DISCOVERY_TIMEOUT_S));
+
+  node_a = start_shoal_node (fixture, "h1", "loud");
+  id_a = ready_id (wait_line (node_a, "ready ", &ca, DISCOVERY_TIMEOUT_S));
+  {
+    g_autofree gchar *state_b = g_build_filename (g_get_user_state_dir (), "h2", "both", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (state_b, 0700), ==, 0);
+    node_b = start_node (fixture, "h2", "--name", "both", "--state-dir", state_b,
+                         "--peer", "192.0.2.2:4100", NULL);
+  }
+  id_b = ready_id (wait_line (node_b, "ready ", &cb, DISCOVERY_TIMEOUT_S));
+
+  expect_a = g_strdup_printf ("connected %s loud", id_a);
+  expect_c = g_strdup_printf ("connected %s quiet", id_c);
+  g_assert_nonnull (wait_line (node_b, expect_a, &cb, DISCOVERY_TIMEOUT_S));
+  cb = 0;
+  g_assert_nonnull (wait_line (node_b, expect_c, &cb, DISCOVERY_TIMEOUT_S));
+
+  /* The quiet node is nobody's over mDNS: the loud one never hears of it. */
+  pause_for (2);
+  g_assert_cmpuint (count_lines (node_a, "connected "), ==, 1);
+  g_assert_cmpuint (count_lines (node_c, "connected "), ==, 1);
+}
+
+static void
 test_node_no_avahi (Fixture       *fixture,
                     gconstpointer  user_data)
 {
@@ -980,6 +1026,8 @@ main (int   argc,
               fixture_set_up, test_node_avahi_restart, fixture_tear_down);
   g_test_add ("/avahi/node/fast-restart", Fixture, NULL,
               fixture_set_up, test_node_fast_restart, fixture_tear_down);
+  g_test_add ("/avahi/node/static-beside-mdns", Fixture, NULL,
+              fixture_set_up, test_node_static_beside_mdns, fixture_tear_down);
   g_test_add ("/avahi/node/no-avahi", Fixture, NULL,
               fixture_set_up, test_node_no_avahi, fixture_tear_down);
 
