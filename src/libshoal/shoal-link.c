@@ -23,14 +23,12 @@
 
 #include "shoal-error.h"
 #include "shoal-link.h"
+#include "shoal-outbox.h"
 #include "shoal-source.h"
 
 /* Reads per dispatch before yielding to other sources, so one busy link
  * cannot starve the others. */
 #define MAX_READS_PER_DISPATCH 16
-
-/* Vectors per writev: a header and a payload per frame. */
-#define MAX_WRITE_VECTORS 512
 
 /* The least time a closing link waits for its goodbye to be flushed and for
  * the peer's goodbye to arrive. */
@@ -43,13 +41,6 @@ typedef enum {
   LINK_STATE_CLOSING,
   LINK_STATE_CLOSED,
 } LinkState;
-
-typedef struct {
-  guint8   header[SHOAL_FRAME_HEADER_SIZE];
-  guint8   header_len;  /* 0 for control frames, encoded whole in @bytes */
-  gboolean is_data;     /* counts as a message sent */
-  GBytes  *bytes;       /* (owned) the payload, or the whole control frame */
-} OutFrame;
 
 struct _ShoalLink
 {
@@ -72,9 +63,7 @@ struct _ShoalLink
   gchar                 *close_reason;    /* (owned) (nullable) the first reason wins */
 
   ShoalFrameReader      *reader;          /* (owned) */
-  GQueue                 out;             /* (element-type OutFrame) */
-  gsize                  out_offset;      /* bytes of the head frame already written */
-  gsize                  queued_bytes;    /* payload bytes of queued data frames */
+  ShoalOutbox           *outbox;          /* (owned) frames waiting to be written */
 
   GSource               *io_source;       /* (owned) (nullable) a LinkSource */
   gpointer               io_tag;
@@ -110,13 +99,6 @@ static void link_finish (ShoalLink   *self,
                          const gchar *reason);
 
 static void
-out_frame_free (OutFrame *frame)
-{
-  g_bytes_unref (frame->bytes);
-  g_free (frame);
-}
-
-static void
 set_reason (ShoalLink   *self,
             const gchar *reason)
 {
@@ -128,44 +110,9 @@ static void
 queue_control (ShoalLink *self,
                GBytes    *frame)
 {
-  OutFrame *out = g_new0 (OutFrame, 1);
-
-  out->bytes = frame;
-  if (g_queue_is_empty (&self->out))
+  if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
-  g_queue_push_tail (&self->out, out);
-}
-
-/* Takes fully written frames off the queue and counts the data among them. */
-static void
-consume_written (ShoalLink *self,
-                 gsize      written)
-{
-  while (written > 0)
-    {
-      OutFrame *head = g_queue_peek_head (&self->out);
-      gsize total = head->header_len + g_bytes_get_size (head->bytes);
-      gsize remain = total - self->out_offset;
-
-      if (written < remain)
-        {
-          self->out_offset += written;
-          return;
-        }
-
-      written -= remain;
-      self->out_offset = 0;
-      g_queue_pop_head (&self->out);
-      if (head->is_data)
-        {
-          gsize size = g_bytes_get_size (head->bytes);
-
-          self->queued_bytes -= size;
-          self->sent_messages++;
-          self->sent_bytes += size;
-        }
-      out_frame_free (head);
-    }
+  shoal_outbox_push_control (self->outbox, frame);
 }
 
 /* Writes as much of the queue as the socket takes. It runs in the source's
@@ -174,62 +121,31 @@ consume_written (ShoalLink *self,
 static void
 flush (ShoalLink *self)
 {
-  while (!g_queue_is_empty (&self->out) && self->write_error == NULL)
+  g_autoptr(GError) error = NULL;
+  ShoalOutboxResult result;
+  gsize written = 0;
+
+  if (self->write_error != NULL)
+    return;
+
+  result = shoal_outbox_write (self->outbox, self->output, &written,
+                               &self->sent_messages, &self->sent_bytes, &error);
+  if (written > 0)
+    self->last_write_progress = g_get_monotonic_time ();
+  if (result == SHOAL_OUTBOX_BLOCKED)
     {
-      GOutputVector vectors[MAX_WRITE_VECTORS];
-      gsize n_vectors = 0;
-      gsize skip = self->out_offset;
-      gsize written = 0;
-      g_autoptr(GError) error = NULL;
-      GPollableReturn ret;
-
-      for (GList *l = self->out.head; l != NULL && n_vectors + 2 <= MAX_WRITE_VECTORS; l = l->next)
-        {
-          OutFrame *frame = l->data;
-          gsize size = 0;
-          const guint8 *data = g_bytes_get_data (frame->bytes, &size);
-
-          if (skip < frame->header_len)
-            {
-              vectors[n_vectors].buffer = frame->header + skip;
-              vectors[n_vectors].size = frame->header_len - skip;
-              n_vectors++;
-              skip = 0;
-            }
-          else
-            {
-              skip -= frame->header_len;
-            }
-
-          if (size > skip)
-            {
-              vectors[n_vectors].buffer = data + skip;
-              vectors[n_vectors].size = size - skip;
-              n_vectors++;
-            }
-          skip = 0;
-        }
-
-      ret = g_pollable_output_stream_writev_nonblocking (self->output, vectors, n_vectors,
-                                                         &written, NULL, &error);
-      if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
-        {
-          self->write_blocked = TRUE;
-          return;
-        }
-      if (ret == G_POLLABLE_RETURN_FAILED)
-        {
-          self->write_error = g_strdup_printf ("write failed: %s", error->message);
-          return;
-        }
-
-      self->last_write_progress = g_get_monotonic_time ();
-      consume_written (self, written);
+      self->write_blocked = TRUE;
+      return;
+    }
+  if (result == SHOAL_OUTBOX_FAILED)
+    {
+      self->write_error = g_strdup_printf ("write failed: %s", error->message);
+      return;
     }
 
   /* Our goodbye is out: nothing more will be sent, so tell the peer's
    * reader with a half-close, and finish once its goodbye has come too. */
-  if (g_queue_is_empty (&self->out) && self->goodbye_queued && !self->write_shut &&
+  if (self->goodbye_queued && !self->write_shut &&
       self->state != LINK_STATE_CLOSED)
     {
       self->write_shut = TRUE;
@@ -275,9 +191,7 @@ link_finish (ShoalLink   *self,
   shoal_source_clear (&self->io_source);
   shoal_source_clear (&self->heartbeat_source);
   shoal_source_clear (&self->deadline_source);
-  g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
-  self->queued_bytes = 0;
-  self->out_offset = 0;
+  shoal_outbox_clear (self->outbox);
   g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
 
   g_debug ("Link %s %s closed: %s", self->outbound ? "to" : "from",
@@ -354,10 +268,9 @@ shoal_link_abort (ShoalLink        *self,
 
   /* A goodbye can follow only whole frames: if the queue's head is half
    * written, the peer could not parse what came after it. */
-  if (self->out_offset == 0 && !self->goodbye_queued && !self->write_shut)
+  if (!shoal_outbox_in_mid_frame (self->outbox) && !self->goodbye_queued && !self->write_shut)
     {
-      g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
-      self->queued_bytes = 0;
+      shoal_outbox_clear (self->outbox);
       self->goodbye_queued = TRUE;
       queue_control (self, shoal_frame_encode_goodbye (code, reason));
       flush (self);
@@ -393,7 +306,7 @@ heartbeat_cb (gpointer user_data)
     }
 
   /* A peer that stops reading must not pin our memory for ever. */
-  if (!g_queue_is_empty (&self->out) && now - self->last_write_progress > timeout)
+  if (!shoal_outbox_is_empty (self->outbox) && now - self->last_write_progress > timeout)
     {
       g_autofree gchar *reason = g_strdup_printf ("timeout: peer took nothing for %u ms",
                                                   self->config.heartbeat_timeout_ms);
@@ -665,7 +578,7 @@ link_source_prepare (GSource *source,
   ShoalLink *self = ((LinkSource *) source)->link;
 
   *timeout = -1;
-  if (!self->write_blocked && !g_queue_is_empty (&self->out))
+  if (!self->write_blocked && !shoal_outbox_is_empty (self->outbox))
     flush (self);
 
   watch (self, G_IO_IN | (self->write_blocked ? G_IO_OUT : 0));
@@ -730,7 +643,7 @@ shoal_link_dispose (GObject *object)
   shoal_source_clear (&self->io_source);
   shoal_source_clear (&self->heartbeat_source);
   shoal_source_clear (&self->deadline_source);
-  g_queue_clear_full (&self->out, (GDestroyNotify) out_frame_free);
+  shoal_outbox_clear (self->outbox);
   if (self->connection != NULL)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
   g_clear_object (&self->connection);
@@ -748,6 +661,7 @@ shoal_link_finalize (GObject *object)
   g_free (self->close_reason);
   g_free (self->write_error);
   g_clear_pointer (&self->reader, shoal_frame_reader_free);
+  g_clear_pointer (&self->outbox, shoal_outbox_free);
   g_clear_pointer (&self->hello_frame, g_bytes_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -810,7 +724,7 @@ shoal_link_class_init (ShoalLinkClass *klass)
 static void
 shoal_link_init (ShoalLink *self)
 {
-  g_queue_init (&self->out);
+  self->outbox = shoal_outbox_new ();
 }
 
 /**
@@ -924,7 +838,7 @@ shoal_link_send (ShoalLink       *self,
                  GError         **error)
 {
   gsize size = g_bytes_get_size (payload);
-  OutFrame *frame;
+  gsize queued = shoal_outbox_get_data_bytes (self->outbox);
 
   if (self->state != LINK_STATE_ESTABLISHED)
     {
@@ -935,23 +849,16 @@ shoal_link_send (ShoalLink       *self,
 
   /* An empty queue takes any message the protocol allows, so a message
    * bigger than the bound can still go out on its own. */
-  if (self->queued_bytes > 0 && self->queued_bytes + size > self->config.max_queue_bytes)
+  if (queued > 0 && queued + size > self->config.max_queue_bytes)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_QUEUE_FULL,
-                   "%" G_GSIZE_FORMAT " bytes are waiting to be sent", self->queued_bytes);
+                   "%" G_GSIZE_FORMAT " bytes are waiting to be sent", queued);
       return FALSE;
     }
 
-  frame = g_new (OutFrame, 1);
-  shoal_frame_header_write (frame->header, type, (guint32) size);
-  frame->header_len = SHOAL_FRAME_HEADER_SIZE;
-  frame->is_data = TRUE;
-  frame->bytes = g_bytes_ref (payload);
-
-  if (g_queue_is_empty (&self->out))
+  if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
-  self->queued_bytes += size;
-  g_queue_push_tail (&self->out, frame);
+  shoal_outbox_push_data (self->outbox, type, payload);
 
   return TRUE;
 }
@@ -966,12 +873,6 @@ gboolean
 shoal_link_get_established (ShoalLink *self)
 {
   return self->state == LINK_STATE_ESTABLISHED;
-}
-
-gboolean
-shoal_link_get_closed (ShoalLink *self)
-{
-  return self->state == LINK_STATE_CLOSED;
 }
 
 /**
@@ -996,10 +897,4 @@ GInetSocketAddress *
 shoal_link_get_remote_address (ShoalLink *self)
 {
   return self->remote_address;
-}
-
-gsize
-shoal_link_get_queued_bytes (ShoalLink *self)
-{
-  return self->queued_bytes;
 }

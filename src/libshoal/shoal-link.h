@@ -51,9 +51,7 @@ void                shoal_link_abort              (ShoalLink             *self,
 
 gboolean            shoal_link_get_outbound       (ShoalLink             *self);
 gboolean            shoal_link_get_established    (ShoalLink             *self);
-gboolean            shoal_link_get_closed         (ShoalLink             *self);
 const ShoalHello   *shoal_link_get_remote_hello   (ShoalLink             *self);
 GInetSocketAddress *shoal_link_get_remote_address (ShoalLink             *self);
-gsize               shoal_link_get_queued_bytes   (ShoalLink             *self);
 
 G_END_DECLS
