@@ -903,9 +903,10 @@ raw_poll (gpointer data)
 /* Sends @garbage to @node from a raw socket and returns what came back
  * before the node closed the connection. */
 static GByteArray *
-send_garbage (ShoalNode    *node,
-              const guint8 *garbage,
-              gsize         length)
+send_garbage_within (ShoalNode    *node,
+                     const guint8 *garbage,
+                     gsize         length,
+                     guint         timeout_ms)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
@@ -916,14 +917,23 @@ send_garbage (ShoalNode    *node,
   connection = g_socket_client_connect_to_host (client, where, 0, NULL, &error);
   g_assert_no_error (error);
   raw.socket = g_socket_connection_get_socket (connection);
-  g_assert_cmpint (g_socket_send (raw.socket, (const gchar *) garbage, length, NULL, &error), ==,
-                   length);
+  if (length > 0)
+    g_assert_cmpint (g_socket_send (raw.socket, (const gchar *) garbage, length, NULL, &error),
+                     ==, length);
   g_assert_no_error (error);
   g_socket_set_blocking (raw.socket, FALSE);
   raw.received = g_byte_array_new ();
 
-  g_assert_true (wait_for (raw_poll, &raw, 5000));
+  g_assert_true (wait_for (raw_poll, &raw, timeout_ms));
   return raw.received;
+}
+
+static GByteArray *
+send_garbage (ShoalNode    *node,
+              const guint8 *garbage,
+              gsize         length)
+{
+  return send_garbage_within (node, garbage, length, 5000);
 }
 
 /* The node's answer must be a goodbye with @expected_code, after the node's
@@ -1035,6 +1045,78 @@ test_garbage (Fixture       *f,
       g_assert_true (log_contains (cases[i].what));
       assert_mesh_carries_on (f);
     }
+}
+
+static void
+test_silent_stranger (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GByteArray) answer = NULL;
+  gint64 start;
+
+  g_test_summary ("A stranger that connects and says nothing is sent a goodbye saying "
+                  "timeout once the 5 s handshake time is up, and the mesh carries on");
+
+  form_mesh (f, 2, 0, 0);
+  start = g_get_monotonic_time ();
+  answer = send_garbage_within (f->nodes[0], NULL, 0, 10000);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 4500 * 1000);
+  assert_goodbye (answer, SHOAL_GOODBYE_TIMEOUT);
+  g_assert_true (log_contains ("no hello within"));
+  assert_mesh_carries_on (f);
+}
+
+typedef struct {
+  ShoalNode *node;
+  guint      links;
+} LinkCount;
+
+static gboolean
+links_reached (gpointer data)
+{
+  LinkCount *count = data;
+
+  return shoal_node_count_links (count->node, FALSE) >= count->links;
+}
+
+static void
+test_overload (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) strangers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GByteArray) answer = NULL;
+  g_autofree gchar *where = NULL;
+  LinkCount count;
+
+  g_test_summary ("Once a node holds 256 links, one more connection is sent a goodbye "
+                  "saying overloaded and closed, and the links it has carry on");
+
+  form_mesh (f, 2, 0, 0);
+  where = g_strdup_printf ("127.0.0.1:%u", shoal_node_get_port (f->nodes[0]));
+  count.node = f->nodes[0];
+
+  /* One at a time, each accepted before the next: the listen backlog is short. */
+  for (count.links = 2; count.links <= SHOAL_NODE_DEFAULT_MAX_LINKS; count.links++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocketConnection *connection = g_socket_client_connect_to_host (client, where, 0, NULL,
+                                                                       &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (strangers, connection);
+      g_assert_true (wait_for (links_reached, &count, 5000));
+    }
+  g_assert_cmpuint (shoal_node_count_links (f->nodes[0], FALSE), ==,
+                    SHOAL_NODE_DEFAULT_MAX_LINKS);
+
+  answer = send_garbage (f->nodes[0], NULL, 0);
+  assert_goodbye (answer, SHOAL_GOODBYE_OVERLOADED);
+  g_assert_true (log_contains ("too many links"));
+
+  g_ptr_array_set_size (strangers, 0);
+  g_assert_true (wait_for (mesh_complete, f, 5000));
+  assert_mesh_carries_on (f);
 }
 
 static void
@@ -1189,6 +1271,8 @@ main (int   argc,
   ADD ("/node/slow-reader", test_slow_reader);
   ADD ("/node/garbage", test_garbage);
   ADD ("/node/version-mismatch", test_version_mismatch);
+  ADD ("/node/silent-stranger", test_silent_stranger);
+  ADD ("/node/overload", test_overload);
   ADD ("/node/errors", test_errors);
   ADD ("/node/restart", test_restart);
 #undef ADD
