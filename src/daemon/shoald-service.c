@@ -91,14 +91,7 @@ handle_send (ShoalDbusService      *object,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!shoal_peer_id_is_valid (peer_id))
-    {
-      g_dbus_method_invocation_return_error (invocation, SHOAL_ERROR, SHOAL_ERROR_INVALID_PEER_ID,
-                                             _("“%s” is not a peer id (32 lowercase hexadecimal characters)"),
-                                             peer_id);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-
+  /* The node refuses a malformed id itself, with InvalidPeerId. */
   bytes = g_variant_get_data_as_bytes (payload);
   if (!shoal_node_send (self->node, peer_id, bytes, &error))
     shoald_invocation_return_error (invocation, error);
