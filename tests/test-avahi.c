@@ -19,6 +19,8 @@
 
 #include <gio/gio.h>
 
+#include "shoal-test-lan.h"
+
 /* Fixed, so that a run can clean up what a crashed run left behind. */
 #define LAN_PREFIX "shav"
 #define LAN_ROOT "/tmp/shoal-test-avahi"
@@ -57,36 +59,8 @@ static GPtrArray *current_procs = NULL;
 static gboolean
 check_prerequisites (void)
 {
-  const gchar *tools[] = { "ip", "avahi-daemon", "dbus-daemon", "unshare" };
-  g_autofree gchar *path = g_strdup_printf ("%s:/usr/sbin:/sbin", g_getenv ("PATH"));
-  guint i;
-
-  if (getuid () != 0)
-    {
-      missing_reason = g_strdup ("needs root to create network namespaces");
-      return FALSE;
-    }
-
-  for (i = 0; i < G_N_ELEMENTS (tools); i++)
-    {
-      g_auto(GStrv) dirs = g_strsplit (path, ":", -1);
-      gboolean found = FALSE;
-      guint j;
-
-      for (j = 0; dirs[j] != NULL && !found; j++)
-        {
-          g_autofree gchar *candidate = g_build_filename (dirs[j], tools[i], NULL);
-
-          found = g_file_test (candidate, G_FILE_TEST_IS_EXECUTABLE);
-        }
-      if (!found)
-        {
-          missing_reason = g_strdup_printf ("needs %s, which is not installed", tools[i]);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
+  missing_reason = shoal_test_lan_missing ();
+  return missing_reason == NULL;
 }
 
 /* Skips the test when this machine cannot run it, or fails it under CI. */
@@ -136,44 +110,6 @@ timeout_flag_cb (gpointer user_data)
 
   *flag = TRUE;
   return G_SOURCE_REMOVE;
-}
-
-static void
-wait_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *done = TRUE;
-}
-
-/* Waits (bounded) for @process to exit; FALSE if it did not. */
-static gboolean
-wait_exit (GSubprocess *process,
-           guint        timeout_s)
-{
-  gboolean done = FALSE;
-  gboolean timed_out = FALSE;
-  guint timeout_id;
-
-  g_subprocess_wait_async (process, NULL, wait_done_cb, &done);
-  timeout_id = g_timeout_add_seconds (timeout_s, timeout_flag_cb, &timed_out);
-  while (!done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout_id);
-
-  /* The async wait holds its own reference; let it finish. */
-  if (!done)
-    {
-      g_subprocess_force_exit (process);
-      while (!done)
-        g_main_context_iteration (NULL, TRUE);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 typedef struct
@@ -235,7 +171,7 @@ lan (Fixture     *fixture,
       g_error ("%s: no answer within %d s", command, COMMAND_TIMEOUT_S);
     }
   g_source_remove (timeout_id);
-  wait_exit (process, COMMAND_TIMEOUT_S);
+  shoal_test_wait_exit (process, COMMAND_TIMEOUT_S * 1000);
 
   if (!g_subprocess_get_successful (process))
     g_error ("%s failed (exit %d): %s", command, g_subprocess_get_exit_status (process),
@@ -295,7 +231,7 @@ proc_stop (Proc *proc)
   if (g_subprocess_get_identifier (proc->process) != NULL)
     {
       g_subprocess_send_signal (proc->process, SIGTERM);
-      if (!wait_exit (proc->process, STOP_TIMEOUT_S))
+      if (!shoal_test_wait_exit (proc->process, STOP_TIMEOUT_S * 1000))
         g_test_message ("%s did not stop on SIGTERM within %d s; killed", proc->label, STOP_TIMEOUT_S);
     }
 }

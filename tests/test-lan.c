@@ -26,6 +26,8 @@
 
 #include <gio/gio.h>
 
+#include "shoal-test-lan.h"
+
 /* Fixed, so that a run can clean up what a crashed run left behind; apart
  * from the demo's and the avahi suite's, so that they can run beside it. */
 #define LAN_PREFIX "slt"
@@ -105,34 +107,9 @@ static GSubprocess *janitor = NULL;
 static gboolean
 check_prerequisites (void)
 {
-  const gchar *tools[] = { "ip", "avahi-daemon", "dbus-daemon", "unshare" };
-  g_autofree gchar *path = g_strdup_printf ("%s:/usr/sbin:/sbin", g_getenv ("PATH"));
-  guint i;
-
-  if (getuid () != 0)
-    {
-      missing_reason = g_strdup ("needs root to create network namespaces");
-      return FALSE;
-    }
-
-  for (i = 0; i < G_N_ELEMENTS (tools); i++)
-    {
-      g_auto(GStrv) dirs = g_strsplit (path, ":", -1);
-      gboolean found = FALSE;
-      guint j;
-
-      for (j = 0; dirs[j] != NULL && !found; j++)
-        {
-          g_autofree gchar *candidate = g_build_filename (dirs[j], tools[i], NULL);
-
-          found = g_file_test (candidate, G_FILE_TEST_IS_EXECUTABLE);
-        }
-      if (!found)
-        {
-          missing_reason = g_strdup_printf ("needs %s, which is not installed", tools[i]);
-          return FALSE;
-        }
-    }
+  missing_reason = shoal_test_lan_missing ();
+  if (missing_reason != NULL)
+    return FALSE;
 
   if (!g_file_test (shoald_path, G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -241,43 +218,6 @@ wait_until (Condition condition,
   return TRUE;
 }
 
-static void
-wait_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *done = TRUE;
-}
-
-/* Waits (bounded) for @process to exit; kills it and returns FALSE if it did not. */
-static gboolean
-wait_exit (GSubprocess *process,
-           guint        timeout_ms)
-{
-  gboolean done = FALSE;
-  gboolean timed_out = FALSE;
-  guint timeout_id;
-
-  g_subprocess_wait_async (process, NULL, wait_done_cb, &done);
-  timeout_id = g_timeout_add (timeout_ms, flag_cb, &timed_out);
-  while (!done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout_id);
-
-  if (!done)
-    {
-      g_subprocess_force_exit (process);
-      while (!done)
-        g_main_context_iteration (NULL, TRUE);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* After a normal run: the janitor's last `down` finds nothing left, and
  * the program ends after it. */
 static void
@@ -286,7 +226,7 @@ stop_janitor (void)
   if (janitor == NULL)
     return;
   g_output_stream_close (g_subprocess_get_stdin_pipe (janitor), NULL, NULL);
-  wait_exit (janitor, COMMAND_TIMEOUT_MS);
+  shoal_test_wait_exit (janitor, COMMAND_TIMEOUT_MS);
   g_clear_object (&janitor);
 }
 
@@ -349,7 +289,7 @@ lan (const gchar *first_arg,
       g_error ("%s: no answer within %d ms", command, COMMAND_TIMEOUT_MS);
     }
   g_source_remove (timeout_id);
-  wait_exit (process, COMMAND_TIMEOUT_MS);
+  shoal_test_wait_exit (process, COMMAND_TIMEOUT_MS);
 
   if (!g_subprocess_get_successful (process))
     g_error ("%s failed (exit %d): %s", command, g_subprocess_get_exit_status (process),
@@ -593,7 +533,7 @@ host_stop (Host *host)
     return TRUE;
   if (g_subprocess_get_identifier (host->shoald) != NULL)
     g_subprocess_send_signal (host->shoald, SIGTERM);
-  clean = wait_exit (host->shoald, STOP_TIMEOUT_MS);
+  clean = shoal_test_wait_exit (host->shoald, STOP_TIMEOUT_MS);
   if (!clean)
     g_test_message ("shoald on %s did not exit within %d ms of SIGTERM; killed",
                     host->name, STOP_TIMEOUT_MS);
@@ -1383,7 +1323,7 @@ test_leave_join (Fixture       *fixture,
   since = g_get_monotonic_time ();
   g_subprocess_force_exit (h4->shoald);
   wait_gone (fixture, h4, 1, 3, cursors, since, LIVENESS_BOUND_MS, NULL, "SIGKILL");
-  wait_exit (h4->shoald, STOP_TIMEOUT_MS);
+  shoal_test_wait_exit (h4->shoald, STOP_TIMEOUT_MS);
   g_clear_object (&h4->shoald);
 
   mark_cursors (fixture, cursors);
