@@ -16,7 +16,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "shoal-dial.h"
+#include "shoal-dialer.h"
 #include "shoal-error.h"
 #include "shoal-mesh.h"
 #include "shoal-peer-private.h"
@@ -26,19 +26,12 @@
  * so that nodes that see each other at the same moment usually make one
  * link, not two. */
 #define DIAL_GRACE_MS 100
-#define DIAL_BACKOFF_MIN_MS 250
-#define DIAL_BACKOFF_MAX_MS 10000
+/* A lost peer may be back in an instant (a restart) or never: wait a little,
+ * then let the dialer's backoff take over. */
+#define REDIAL_AFTER_LOSS_MS 250
 #define MAX_LINKS 256
 /* How long a graceful close waits for goodbyes to be exchanged. */
 #define CLOSE_TIMEOUT_MS 1000
-
-typedef struct {
-  GSource      *timer;        /* (owned) (nullable) a dial waiting to start */
-  GCancellable *cancellable;  /* (owned) (nullable) the connect in flight */
-  gboolean      active;       /* connecting or handshaking */
-  gboolean      dialled_once;
-  guint         backoff_ms;
-} Dialer;
 
 /* What one discovery backend reports under one key. */
 typedef struct {
@@ -46,8 +39,9 @@ typedef struct {
   gchar     *peer_id;    /* (owned) (nullable) from discovery or learnt by handshake */
   gchar     *name;       /* (owned) (nullable) as discovery reports it */
   GPtrArray *addresses;  /* (owned) (element-type GInetSocketAddress) */
-  gboolean   is_self;
-  Dialer     dialer;     /* used while @peer_id is unknown */
+  gboolean     is_self;
+  ShoalMesh   *mesh;       /* (unowned) */
+  ShoalDialer *dialer;     /* (owned) used while @peer_id is unknown */
 } Target;
 
 /* Everything the mesh knows about one peer id. */
@@ -58,7 +52,8 @@ typedef struct {
   GInetSocketAddress *link_address;  /* (owned) (nullable) learnt from an inbound link */
   gchar              *hello_name;    /* (owned) (nullable) from the live link's hello */
   gboolean            ever_connected;
-  Dialer              dialer;
+  ShoalMesh          *mesh;          /* (unowned) */
+  ShoalDialer        *dialer;        /* (owned) */
 } PeerEntry;
 
 /* The mesh's bookkeeping for a link, alive until the link is closed. */
@@ -106,46 +101,40 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void maybe_dial_entry (ShoalMesh *self,
-                              PeerEntry *entry);
+                              PeerEntry *entry,
+                              guint      at_least_ms);
 static void maybe_dial_target (ShoalMesh *self,
                                Target    *target);
+
+/* What the dialers of peers and of configured addresses report. */
+static void entry_due        (gpointer           owner);
+static void entry_connected  (gpointer           owner,
+                              GSocketConnection *connection);
+static void entry_failed     (gpointer           owner);
+static void target_due       (gpointer           owner);
+static void target_connected (gpointer           owner,
+                              GSocketConnection *connection);
+static void target_failed    (gpointer           owner);
+
+static const ShoalDialerCallbacks entry_dialer_callbacks = {
+  .due = entry_due,
+  .connected = entry_connected,
+  .failed = entry_failed,
+};
+
+static const ShoalDialerCallbacks target_dialer_callbacks = {
+  .due = target_due,
+  .connected = target_connected,
+  .failed = target_failed,
+};
 static void check_close_done (ShoalMesh *self);
-
-/* Dialers */
-
-static void
-dialer_cancel (Dialer *dialer)
-{
-  shoal_source_clear (&dialer->timer);
-  if (dialer->cancellable != NULL)
-    g_cancellable_cancel (dialer->cancellable);
-  g_clear_object (&dialer->cancellable);
-  dialer->active = FALSE;
-}
-
-static void
-dialer_succeeded (Dialer *dialer)
-{
-  dialer_cancel (dialer);
-  dialer->backoff_ms = 0;
-}
-
-static void
-dialer_failed (Dialer *dialer)
-{
-  g_clear_object (&dialer->cancellable);
-  dialer->active = FALSE;
-  dialer->backoff_ms = dialer->backoff_ms == 0
-    ? DIAL_BACKOFF_MIN_MS
-    : MIN (dialer->backoff_ms * 2, DIAL_BACKOFF_MAX_MS);
-}
 
 /* Targets and entries */
 
 static void
 target_free (Target *target)
 {
-  dialer_cancel (&target->dialer);
+  shoal_dialer_free (target->dialer);
   g_free (target->key);
   g_free (target->peer_id);
   g_free (target->name);
@@ -156,7 +145,7 @@ target_free (Target *target)
 static void
 entry_free (PeerEntry *entry)
 {
-  dialer_cancel (&entry->dialer);
+  shoal_dialer_free (entry->dialer);
   g_clear_object (&entry->link);
   g_clear_object (&entry->link_address);
   g_free (entry->hello_name);
@@ -256,7 +245,7 @@ entry_update_state (PeerEntry *entry)
 
   if (entry->link != NULL)
     state = SHOAL_PEER_STATE_CONNECTED;
-  else if (entry->dialer.active)
+  else if (shoal_dialer_is_dialling (entry->dialer))
     state = SHOAL_PEER_STATE_CONNECTING;
   else if (entry->ever_connected)
     state = SHOAL_PEER_STATE_LOST;
@@ -276,6 +265,8 @@ ensure_entry (ShoalMesh   *self,
     return entry;
 
   entry = g_new0 (PeerEntry, 1);
+  entry->mesh = self;
+  entry->dialer = shoal_dialer_new (self->context, self->client, &entry_dialer_callbacks, entry);
   entry->peer = shoal_peer_new (peer_id);
   entry->targets = g_ptr_array_new ();
   /* Keyed by the peer's own copy of its id, which lives as long as the entry. */
@@ -317,7 +308,7 @@ static void
 entry_check_gone (ShoalMesh *self,
                   PeerEntry *entry)
 {
-  if (entry->link == NULL && entry->targets->len == 0 && !entry->dialer.active)
+  if (entry->link == NULL && entry->targets->len == 0 && !shoal_dialer_is_dialling (entry->dialer))
     remove_entry (self, entry);
 }
 
@@ -380,6 +371,38 @@ link_round_trip_cb (ShoalLink *link,
 /* A dial that did not end in a live link: try again later, as long as
  * someone still vouches for the peer. */
 static void
+entry_dial_failed (PeerEntry *entry)
+{
+  shoal_dialer_failed (entry->dialer);
+  entry_update_state (entry);
+  if (entry->link == NULL && entry->targets->len == 0)
+    remove_entry (entry->mesh, entry);
+  else
+    maybe_dial_entry (entry->mesh, entry, 0);
+}
+
+static void
+target_dial_failed (Target *target)
+{
+  ShoalMesh *self = target->mesh;
+
+  shoal_dialer_failed (target->dialer);
+  if (target->peer_id != NULL)
+    {
+      PeerEntry *entry = g_hash_table_lookup (self->entries, target->peer_id);
+
+      if (entry != NULL)
+        maybe_dial_entry (self, entry, 0);
+    }
+  else
+    {
+      maybe_dial_target (self, target);
+    }
+}
+
+/* A link is kept by key, not pointer, since it may outlive the entry or
+ * target that dialled it. */
+static void
 owner_dial_failed (ShoalMesh   *self,
                    const gchar *owner_key,
                    gboolean     owner_is_target)
@@ -388,33 +411,15 @@ owner_dial_failed (ShoalMesh   *self,
     {
       Target *target = g_hash_table_lookup (self->targets, owner_key);
 
-      if (target == NULL)
-        return;
-      dialer_failed (&target->dialer);
-      if (target->peer_id != NULL)
-        {
-          PeerEntry *entry = g_hash_table_lookup (self->entries, target->peer_id);
-
-          if (entry != NULL)
-            maybe_dial_entry (self, entry);
-        }
-      else
-        {
-          maybe_dial_target (self, target);
-        }
+      if (target != NULL)
+        target_dial_failed (target);
     }
   else
     {
       PeerEntry *entry = g_hash_table_lookup (self->entries, owner_key);
 
-      if (entry == NULL)
-        return;
-      dialer_failed (&entry->dialer);
-      entry_update_state (entry);
-      if (entry->link == NULL && entry->targets->len == 0)
-        remove_entry (self, entry);
-      else
-        maybe_dial_entry (self, entry);
+      if (entry != NULL)
+        entry_dial_failed (entry);
     }
 }
 
@@ -427,7 +432,7 @@ adopt_link (ShoalMesh  *self,
 
   g_set_object (&entry->link, record->link);
   entry->ever_connected = TRUE;
-  dialer_succeeded (&entry->dialer);
+  shoal_dialer_succeeded (entry->dialer);
   entry_update_state (entry);
 
   if (!was_connected)
@@ -484,7 +489,7 @@ link_established_cb (ShoalLink *link,
       if (target != NULL)
         {
           target->is_self = TRUE;
-          dialer_cancel (&target->dialer);
+          shoal_dialer_cancel (target->dialer);
         }
       shoal_link_close (link, SHOAL_GOODBYE_SELF, "connected to itself");
       return;
@@ -499,7 +504,7 @@ link_established_cb (ShoalLink *link,
 
       /* The address now belongs to another node: the owner's dial failed. */
       if (owner == entry)
-        dialer_succeeded (&owner->dialer);
+        shoal_dialer_succeeded (owner->dialer);
       else if (owner != NULL)
         owner_dial_failed (self, record->owner_key, FALSE);
     }
@@ -508,7 +513,7 @@ link_established_cb (ShoalLink *link,
     {
       if (target->peer_id == NULL)
         target->peer_id = g_strdup (hello->peer_id);
-      dialer_succeeded (&target->dialer);
+      shoal_dialer_succeeded (target->dialer);
       if (g_str_equal (target->peer_id, hello->peer_id) &&
           !g_ptr_array_find (entry->targets, target, NULL))
         g_ptr_array_add (entry->targets, target);
@@ -582,11 +587,7 @@ link_closed_cb (ShoalLink   *link,
 
       if (self->open && entry->targets->len > 0)
         {
-          /* The peer may be back in an instant (a restart) or never: the
-           * backoff covers both without hammering. */
-          if (entry->dialer.backoff_ms == 0)
-            entry->dialer.backoff_ms = DIAL_BACKOFF_MIN_MS;
-          maybe_dial_entry (self, entry);
+          maybe_dial_entry (self, entry, REDIAL_AFTER_LOSS_MS);
         }
       else
         {
@@ -631,152 +632,92 @@ add_link (ShoalMesh         *self,
 
 /* Dialling */
 
-typedef struct {
-  ShoalMesh *mesh;       /* (unowned) every dial is cancelled before the mesh goes */
-  gchar     *owner_key;  /* (owned) */
-  gboolean   owner_is_target;
-} DialOwner;
-
 static void
-dial_owner_free (DialOwner *owner)
+entry_due (gpointer owner)
 {
-  g_free (owner->owner_key);
-  g_free (owner);
-}
+  PeerEntry *entry = owner;
+  g_autoptr(GPtrArray) addresses = entry_addresses (entry);
 
-static void
-dial_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  DialOwner *owner = user_data;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
+  /* The peer may have dialled us while we waited. */
+  if (entry->link != NULL || addresses->len == 0)
+    return;
 
-  connection = shoal_dial_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    ;
-  else if (connection == NULL)
-    owner_dial_failed (owner->mesh, owner->owner_key, owner->owner_is_target);
-  else
-    add_link (owner->mesh, connection, TRUE, owner->owner_key, owner->owner_is_target);
-
-  dial_owner_free (owner);
+  g_debug ("Dialling %s (%u address(es))", shoal_peer_get_id (entry->peer), addresses->len);
+  shoal_dialer_dial (entry->dialer, addresses);
+  entry_update_state (entry);
 }
 
 static void
-dial (ShoalMesh   *self,
-      Dialer      *dialer,
-      const gchar *owner_key,
-      gboolean     owner_is_target,
-      GPtrArray   *addresses)
+entry_connected (gpointer           owner,
+                 GSocketConnection *connection)
 {
-  DialOwner *owner = g_new0 (DialOwner, 1);
+  PeerEntry *entry = owner;
 
-  dialer->active = TRUE;
-  dialer->dialled_once = TRUE;
-  g_clear_object (&dialer->cancellable);
-  dialer->cancellable = g_cancellable_new ();
-
-  owner->mesh = self;
-  owner->owner_key = g_strdup (owner_key);
-  owner->owner_is_target = owner_is_target;
-
-  g_debug ("Dialling %s (%u address(es))", owner_key, addresses->len);
-  shoal_dial_async (self->client, addresses, dialer->cancellable, dial_cb, owner);
-}
-
-typedef struct {
-  ShoalMesh *mesh;  /* (unowned) the timer dies with the dialer, which dies before the mesh */
-  gchar     *key;   /* (owned) */
-  gboolean   is_target;
-} DialTimer;
-
-static void
-dial_timer_free (DialTimer *timer)
-{
-  g_free (timer->key);
-  g_free (timer);
-}
-
-static gboolean
-dial_timer_cb (gpointer user_data)
-{
-  DialTimer *timer = user_data;
-  ShoalMesh *self = timer->mesh;
-
-  if (timer->is_target)
-    {
-      Target *target = g_hash_table_lookup (self->targets, timer->key);
-
-      g_clear_pointer (&target->dialer.timer, g_source_unref);
-      if (target->peer_id == NULL && !target->is_self)
-        dial (self, &target->dialer, target->key, TRUE, target->addresses);
-    }
-  else
-    {
-      PeerEntry *entry = g_hash_table_lookup (self->entries, timer->key);
-      g_autoptr(GPtrArray) addresses = NULL;
-
-      g_clear_pointer (&entry->dialer.timer, g_source_unref);
-      addresses = entry_addresses (entry);
-      /* The peer may have dialled us while we waited. */
-      if (entry->link == NULL && addresses->len > 0)
-        {
-          dial (self, &entry->dialer, shoal_peer_get_id (entry->peer), FALSE, addresses);
-          entry_update_state (entry);
-        }
-    }
-
-  return G_SOURCE_REMOVE;
+  add_link (entry->mesh, connection, TRUE, shoal_peer_get_id (entry->peer), FALSE);
 }
 
 static void
-schedule_dial (ShoalMesh   *self,
-               Dialer      *dialer,
-               const gchar *key,
-               gboolean     is_target,
-               guint        delay_ms)
+entry_failed (gpointer owner)
 {
-  DialTimer *timer = g_new0 (DialTimer, 1);
-
-  timer->mesh = self;
-  timer->key = g_strdup (key);
-  timer->is_target = is_target;
-  dialer->timer = shoal_timeout_attach (self->context, delay_ms, dial_timer_cb, timer,
-                                        (GDestroyNotify) dial_timer_free, "[shoal] dial");
+  entry_dial_failed (owner);
 }
 
+static void
+target_due (gpointer owner)
+{
+  Target *target = owner;
+
+  if (target->peer_id != NULL || target->is_self)
+    return;
+
+  g_debug ("Dialling %s (%u address(es))", target->key, target->addresses->len);
+  shoal_dialer_dial (target->dialer, target->addresses);
+}
+
+static void
+target_connected (gpointer           owner,
+                  GSocketConnection *connection)
+{
+  Target *target = owner;
+
+  add_link (target->mesh, connection, TRUE, target->key, TRUE);
+}
+
+static void
+target_failed (gpointer owner)
+{
+  target_dial_failed (owner);
+}
+
+/* Dials a peer unless a link, a wait or a dial is there already; waits at
+ * least @at_least_ms, and the grace period when the peer is the one to dial. */
 static void
 maybe_dial_entry (ShoalMesh *self,
-                  PeerEntry *entry)
+                  PeerEntry *entry,
+                  guint      at_least_ms)
 {
   const gchar *peer_id = shoal_peer_get_id (entry->peer);
-  guint delay;
 
-  if (!self->open || entry->link != NULL || entry->dialer.active ||
-      entry->dialer.timer != NULL)
+  if (!self->open || entry->link != NULL || shoal_dialer_is_busy (entry->dialer))
     return;
 
   if (entry->targets->len == 0 && entry->link_address == NULL)
     return;
 
-  delay = entry->dialer.backoff_ms;
-  if (!entry->dialer.dialled_once && strcmp (self->local_id, peer_id) > 0)
-    delay = MAX (delay, DIAL_GRACE_MS);
+  if (!shoal_dialer_has_dialled (entry->dialer) && strcmp (self->local_id, peer_id) > 0)
+    at_least_ms = MAX (at_least_ms, DIAL_GRACE_MS);
 
-  schedule_dial (self, &entry->dialer, peer_id, FALSE, delay);
+  shoal_dialer_schedule (entry->dialer, at_least_ms);
 }
 
 static void
 maybe_dial_target (ShoalMesh *self,
                    Target    *target)
 {
-  if (!self->open || target->peer_id != NULL || target->is_self ||
-      target->dialer.active || target->dialer.timer != NULL || target->addresses->len == 0)
+  if (!self->open || target->peer_id != NULL || target->is_self || target->addresses->len == 0)
     return;
 
-  schedule_dial (self, &target->dialer, target->key, TRUE, target->dialer.backoff_ms);
+  shoal_dialer_schedule (target->dialer, 0);
 }
 
 /* Targets */
@@ -832,6 +773,9 @@ shoal_mesh_target_found (ShoalMesh   *self,
   if (target == NULL)
     {
       target = g_new0 (Target, 1);
+      target->mesh = self;
+      target->dialer = shoal_dialer_new (self->context, self->client, &target_dialer_callbacks,
+                                         target);
       target->key = g_strdup (key);
       target->addresses = g_ptr_array_new_with_free_func (g_object_unref);
       g_hash_table_insert (self->targets, target->key, target);
@@ -847,7 +791,7 @@ shoal_mesh_target_found (ShoalMesh   *self,
     {
       target_detach (self, target);
       target->peer_id = g_strdup (peer_id);
-      dialer_cancel (&target->dialer);
+      shoal_dialer_cancel (target->dialer);
     }
 
   if (target->peer_id != NULL)
@@ -858,7 +802,7 @@ shoal_mesh_target_found (ShoalMesh   *self,
         g_ptr_array_add (entry->targets, target);
       entry_update_name (entry);
       entry_update_addresses (entry);
-      maybe_dial_entry (self, entry);
+      maybe_dial_entry (self, entry, 0);
     }
   else
     {
@@ -897,10 +841,10 @@ cancel_dialers (ShoalMesh *self)
 
   g_hash_table_iter_init (&iter, self->targets);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    dialer_cancel (&((Target *) value)->dialer);
+    shoal_dialer_cancel (((Target *) value)->dialer);
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    dialer_cancel (&((PeerEntry *) value)->dialer);
+    shoal_dialer_cancel (((PeerEntry *) value)->dialer);
 }
 
 /* Once every link is closed: forget every peer and target. */
@@ -916,7 +860,7 @@ forget_everything (ShoalMesh *self)
       PeerEntry *entry = value;
 
       g_ptr_array_set_size (entry->targets, 0);
-      entry->dialer.active = FALSE;
+      shoal_dialer_cancel (entry->dialer);
     }
 
   while (g_hash_table_size (self->entries) > 0)
