@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "shoal-test-lan.h"
@@ -45,6 +47,40 @@ shoal_test_lan_missing (void)
     }
 
   return NULL;
+}
+
+/* A failed assertion aborts the test program before its teardown: what it
+ * started in the hosts must not outlive it. tools/lan run execs all the way
+ * down, so the signal reaches the program itself. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/**
+ * shoal_test_lan_launcher:
+ * @flags: for the launcher
+ * @lan_prefix: the LAN's namespace prefix (LAN_PREFIX of tools/lan)
+ * @lan_root: the LAN's state directory (LAN_ROOT of tools/lan)
+ *
+ * Returns: (transfer full): a launcher for tools/lan and what it runs in the
+ *   hosts: they die with the test, and see its own LAN and build tree
+ */
+GSubprocessLauncher *
+shoal_test_lan_launcher (GSubprocessFlags  flags,
+                         const gchar      *lan_prefix,
+                         const gchar      *lan_root)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+  const gchar *builddir = g_getenv ("SHOAL_BUILDDIR");
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "LAN_PREFIX", lan_prefix, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LAN_ROOT", lan_root, TRUE);
+  if (builddir != NULL)
+    g_subprocess_launcher_setenv (launcher, "SHOAL_BUILDDIR", builddir, TRUE);
+  return launcher;
 }
 
 static gboolean

@@ -10,8 +10,11 @@
 
 G_BEGIN_DECLS
 
-gchar    *shoal_test_lan_missing (void);
-gboolean  shoal_test_wait_exit   (GSubprocess *process,
-                                  guint        timeout_ms);
+gchar               *shoal_test_lan_missing  (void);
+GSubprocessLauncher *shoal_test_lan_launcher (GSubprocessFlags  flags,
+                                              const gchar      *lan_prefix,
+                                              const gchar      *lan_root);
+gboolean             shoal_test_wait_exit    (GSubprocess      *process,
+                                              guint             timeout_ms);
 
 G_END_DECLS

@@ -14,7 +14,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -77,27 +76,11 @@ skip_if_unable (void)
   return TRUE;
 }
 
-/* A failed assertion aborts the test program before its teardown: the
- * processes it started in the hosts must not outlive it. tools/lan run execs
- * all the way down, so the signal reaches the node itself. (The namespaces
- * are removed by the next run's first "tools/lan down".) */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static GSubprocessLauncher *
 new_launcher (GSubprocessFlags flags)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
-  const gchar *builddir = g_getenv ("SHOAL_BUILDDIR");
+  GSubprocessLauncher *launcher = shoal_test_lan_launcher (flags, LAN_PREFIX, LAN_ROOT);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "LAN_PREFIX", LAN_PREFIX, TRUE);
-  g_subprocess_launcher_setenv (launcher, "LAN_ROOT", LAN_ROOT, TRUE);
-  if (builddir != NULL)
-    g_subprocess_launcher_setenv (launcher, "SHOAL_BUILDDIR", builddir, TRUE);
   /* Operator messages only: what the tests look for. */
   g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
   return launcher;

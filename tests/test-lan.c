@@ -21,7 +21,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -132,27 +131,10 @@ fail_if_unable (void)
 
 /* ---- processes ---- */
 
-/* A daemon outlives a test program that aborts on a failed assertion unless
- * told otherwise. tools/lan run execs all the way down, so the signal reaches
- * shoald itself. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static GSubprocessLauncher *
 new_launcher (GSubprocessFlags flags)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
-  const gchar *builddir = g_getenv ("SHOAL_BUILDDIR");
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "LAN_PREFIX", LAN_PREFIX, TRUE);
-  g_subprocess_launcher_setenv (launcher, "LAN_ROOT", LAN_ROOT, TRUE);
-  if (builddir != NULL)
-    g_subprocess_launcher_setenv (launcher, "SHOAL_BUILDDIR", builddir, TRUE);
-  return launcher;
+  return shoal_test_lan_launcher (flags, LAN_PREFIX, LAN_ROOT);
 }
 
 static void
