@@ -34,10 +34,11 @@ static GBytes *
 make_data_frame (ShoalFrameType type,
                  GBytes        *payload)
 {
-  g_autoptr(GBytes) header = shoal_frame_encode_data_header (type, g_bytes_get_size (payload));
+  guint8 header[SHOAL_FRAME_HEADER_SIZE];
   GByteArray *frame = g_byte_array_new ();
 
-  g_byte_array_append (frame, g_bytes_get_data (header, NULL), SHOAL_FRAME_HEADER_SIZE);
+  shoal_frame_header_write (header, type, (guint32) g_bytes_get_size (payload));
+  g_byte_array_append (frame, header, SHOAL_FRAME_HEADER_SIZE);
   if (g_bytes_get_size (payload) > 0)
     g_byte_array_append (frame, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   return g_byte_array_free_to_bytes (frame);

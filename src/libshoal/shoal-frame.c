@@ -744,28 +744,3 @@ shoal_frame_decode_ping (GBytes   *body,
   return TRUE;
 }
 
-/* Data */
-
-/**
- * shoal_frame_encode_data_header:
- * @type: %SHOAL_FRAME_UNICAST or %SHOAL_FRAME_BROADCAST
- * @payload_length: the payload's length, at most %SHOAL_FRAME_MAX_DATA_BODY
- *
- * The payload itself is not copied: the link writes this header and the
- * payload's own #GBytes with one vectored write, and a broadcast shares one
- * payload among all links.
- *
- * Returns: (transfer full): the eight header bytes
- */
-GBytes *
-shoal_frame_encode_data_header (ShoalFrameType type,
-                                gsize          payload_length)
-{
-  guint8 header[SHOAL_FRAME_HEADER_SIZE];
-
-  g_return_val_if_fail (type == SHOAL_FRAME_UNICAST || type == SHOAL_FRAME_BROADCAST, NULL);
-  g_return_val_if_fail (payload_length <= SHOAL_FRAME_MAX_DATA_BODY, NULL);
-
-  shoal_frame_header_write (header, type, (guint32) payload_length);
-  return g_bytes_new (header, sizeof (header));
-}

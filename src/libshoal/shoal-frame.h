@@ -111,11 +111,6 @@ gboolean     shoal_frame_decode_ping   (GBytes           *body,
                                         guint64          *out_stamp,
                                         GError          **error);
 
-/* Data */
-
-GBytes      *shoal_frame_encode_data_header (ShoalFrameType type,
-                                             gsize          payload_length);
-
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShoalHello, shoal_hello_clear)
 
 G_END_DECLS
