@@ -682,6 +682,7 @@ typedef struct {
   gboolean     freeze;
   gboolean     thaw;
   gboolean     done;
+  GThread     *thread;
 } Frozen;
 
 static gpointer
@@ -751,17 +752,12 @@ both_lost_frozen (gpointer data)
   return f->timeouts == 2;
 }
 
+/* Two watching nodes in the test's context and a third in a thread of its
+ * own that dials them; returns once both see it connected. */
 static void
-test_silent_peer (Fixture       *f,
-                  gconstpointer  data)
+frozen_start (Fixture *f,
+              Frozen  *frozen)
 {
-  Frozen frozen = { 0, };
-  GThread *thread;
-  gint64 frozen_at, lost_after;
-
-  g_test_summary ("A node that goes silent with its sockets still open (its main loop "
-                  "frozen) is declared lost by the others within the heartbeat timeout");
-
   f->n_nodes = 2;
   for (guint i = 0; i < 2; i++)
     {
@@ -769,20 +765,55 @@ test_silent_peer (Fixture       *f,
 
       f->nodes[i] = new_node (f, name, 100, 600);
       start_node (f->nodes[i]);
-      frozen.ports[i] = shoal_node_get_port (f->nodes[i]);
+      frozen->ports[i] = shoal_node_get_port (f->nodes[i]);
       g_signal_connect (f->nodes[i], "peer-disconnected", G_CALLBACK (count_disconnect_cb), f);
     }
 
-  frozen.state_dir = g_build_filename (f->tmpdir, "frozen", NULL);
-  g_mutex_init (&frozen.lock);
-  g_cond_init (&frozen.cond);
-  thread = g_thread_new ("frozen-node", frozen_thread, &frozen);
-
+  frozen->state_dir = g_build_filename (f->tmpdir, "frozen", NULL);
+  g_mutex_init (&frozen->lock);
+  g_cond_init (&frozen->cond);
+  frozen->thread = g_thread_new ("frozen-node", frozen_thread, frozen);
   g_assert_true (wait_for (both_see_frozen, f, 5000));
+}
 
-  g_mutex_lock (&frozen.lock);
-  frozen.freeze = TRUE;
-  g_mutex_unlock (&frozen.lock);
+static void
+frozen_freeze (Frozen *frozen)
+{
+  g_mutex_lock (&frozen->lock);
+  frozen->freeze = TRUE;
+  g_mutex_unlock (&frozen->lock);
+}
+
+static void
+frozen_finish (Fixture *f,
+               Frozen  *frozen)
+{
+  g_mutex_lock (&frozen->lock);
+  frozen->thaw = TRUE;
+  g_cond_broadcast (&frozen->cond);
+  g_mutex_unlock (&frozen->lock);
+  g_thread_join (frozen->thread);
+
+  for (guint i = 0; i < 2; i++)
+    g_signal_handlers_disconnect_by_data (f->nodes[i], f);
+  g_mutex_clear (&frozen->lock);
+  g_cond_clear (&frozen->cond);
+  g_free (frozen->state_dir);
+  g_free (frozen->id);
+}
+
+static void
+test_silent_peer (Fixture       *f,
+                  gconstpointer  data)
+{
+  Frozen frozen = { 0, };
+  gint64 frozen_at, lost_after;
+
+  g_test_summary ("A node that goes silent with its sockets still open (its main loop "
+                  "frozen) is declared lost by the others within the heartbeat timeout");
+
+  frozen_start (f, &frozen);
+  frozen_freeze (&frozen);
   frozen_at = g_get_monotonic_time ();
 
   g_assert_true (wait_for (both_lost_frozen, f, 5000));
@@ -793,18 +824,7 @@ test_silent_peer (Fixture       *f,
   g_assert_cmpint (lost_after, >=, 400 * 1000);
   g_assert_true (log_contains ("timeout"));
 
-  g_mutex_lock (&frozen.lock);
-  frozen.thaw = TRUE;
-  g_cond_broadcast (&frozen.cond);
-  g_mutex_unlock (&frozen.lock);
-  g_thread_join (thread);
-
-  for (guint i = 0; i < 2; i++)
-    g_signal_handlers_disconnect_by_data (f->nodes[i], f);
-  g_mutex_clear (&frozen.lock);
-  g_cond_clear (&frozen.cond);
-  g_free (frozen.state_dir);
-  g_free (frozen.id);
+  frozen_finish (f, &frozen);
 }
 
 static void
@@ -814,33 +834,14 @@ test_slow_reader (Fixture       *f,
   Frozen frozen = { 0, };
   g_autoptr(GBytes) megabyte = g_bytes_new_take (g_malloc0 (1024 * 1024), 1024 * 1024);
   g_autoptr(GError) error = NULL;
-  GThread *thread;
   guint queued = 0;
 
   g_test_summary ("Sending to a peer that stops reading fills a bounded queue and then "
                   "answers QueueFull instead of growing without limit, and the link is "
                   "dropped once the peer stays stuck");
 
-  f->n_nodes = 2;
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("sender%u", i);
-
-      f->nodes[i] = new_node (f, name, 100, 600);
-      start_node (f->nodes[i]);
-      frozen.ports[i] = shoal_node_get_port (f->nodes[i]);
-      g_signal_connect (f->nodes[i], "peer-disconnected", G_CALLBACK (count_disconnect_cb), f);
-    }
-
-  frozen.state_dir = g_build_filename (f->tmpdir, "stuck", NULL);
-  g_mutex_init (&frozen.lock);
-  g_cond_init (&frozen.cond);
-  thread = g_thread_new ("stuck-node", frozen_thread, &frozen);
-  g_assert_true (wait_for (both_see_frozen, f, 5000));
-
-  g_mutex_lock (&frozen.lock);
-  frozen.freeze = TRUE;
-  g_mutex_unlock (&frozen.lock);
+  frozen_start (f, &frozen);
+  frozen_freeze (&frozen);
 
   /* 1 MiB at a time, letting the writes go out between sends. */
   while (queued < 200)
@@ -862,18 +863,7 @@ test_slow_reader (Fixture       *f,
   shoal_node_send (f->nodes[0], frozen.id, megabyte, &error);
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER);
 
-  g_mutex_lock (&frozen.lock);
-  frozen.thaw = TRUE;
-  g_cond_broadcast (&frozen.cond);
-  g_mutex_unlock (&frozen.lock);
-  g_thread_join (thread);
-
-  for (guint i = 0; i < 2; i++)
-    g_signal_handlers_disconnect_by_data (f->nodes[i], f);
-  g_mutex_clear (&frozen.lock);
-  g_cond_clear (&frozen.cond);
-  g_free (frozen.state_dir);
-  g_free (frozen.id);
+  frozen_finish (f, &frozen);
 }
 
 /* Strangers */
