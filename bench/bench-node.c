@@ -1,18 +1,26 @@
 /* bench-node.c: Shoal measured through the libshoal API
  *
- * Every measurement runs between separate processes over loopback: this
- * program starts its own helpers (the "sink" command) and talks to them
- * through ShoalNode with static discovery, so what is timed is the engine
- * and the kernel, exactly as an application embedding libshoal sees them.
+ * Every measurement but `setup` runs between separate processes over
+ * loopback: this program starts its own helpers (the "sink" command) and
+ * talks to them through ShoalNode with static discovery, so what is timed
+ * is the engine and the kernel, exactly as an application embedding
+ * libshoal sees them.
  *
- *   throughput   one-way messages to one sink until it says it has them all
+ *   throughput   one-way messages to one sink until it says it has them all;
+ *                with --mode no-acks, to a sink that acknowledges nothing
  *   rtt          a ping-pong with an echoing sink; p50 and p99
  *   broadcast    shoal_node_broadcast() to K sinks; deliveries per second
+ *   setup        link set-up: two nodes in this one process, a fresh pair
+ *                each time, from the static peer added to the dialling
+ *                node until it says peer-connected; p50 and p99
  *   sink         the helper: counts (or echoes) what arrives
  *   blast        sends messages to a running node (shoald) for the D-Bus bench
  *   peers        holds N connected nodes on a running node (memory bench)
  *   mesh         a node with mDNS discovery that logs when it sees each peer
- *                (discovery bench on the namespace LAN)
+ *                (discovery bench on the namespace LAN); with --mode probe,
+ *                its service is probed before it is announced, as before
+ *                issue 12 (the baseline); with --connect, two fresh nodes on
+ *                loopback find each other (pair bench)
  *
  * Each measuring command prints one JSON object on stdout; helpers print one
  * JSON line when ready and exit when their stdin closes.
@@ -36,6 +44,8 @@
 #include <gio/gio.h>
 
 #include "shoal.h"
+#include "shoal-discovery-avahi-private.h"
+#include "shoal-node-private.h"
 
 /* How long any wait in this program may take before it gives up. */
 #define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
@@ -105,6 +115,7 @@ remove_state_dir (const gchar *path)
 static ShoalNode *
 make_node (const gchar *name,
            gboolean mdns,
+           guint16 port,
            gchar **out_state_dir)
 {
   g_autoptr(GError) error = NULL;
@@ -113,7 +124,7 @@ make_node (const gchar *name,
 
   if (state_dir == NULL)
     g_error ("state directory: %s", error->message);
-  node = shoal_node_new (name, 0, state_dir);
+  node = shoal_node_new (name, port, state_dir);
   shoal_node_set_mdns (node, mdns);
   *out_state_dir = g_steal_pointer (&state_dir);
   return node;
@@ -246,7 +257,7 @@ bench_setup (Bench *bench,
   for (i = 0; i < n_sinks; i++)
     g_ptr_array_add (bench->children, spawn_sink (mode, expect));
 
-  bench->node = make_node ("bench", FALSE, &bench->state_dir);
+  bench->node = make_node ("bench", FALSE, 0, &bench->state_dir);
   for (i = 0; i < n_sinks; i++)
     add_static_peer (bench->node, ((Child *) bench->children->pdata[i])->port);
   g_signal_connect (bench->node, "peer-connected", G_CALLBACK (peer_connected_cb), bench);
@@ -306,7 +317,8 @@ send_one (ShoalNode *node,
 
 static int
 cmd_throughput (gsize size,
-                guint64 count)
+                guint64 count,
+                gboolean acks)
 {
   Bench bench = { 0 };
   g_autoptr(GBytes) payload = make_payload (size);
@@ -316,8 +328,12 @@ cmd_throughput (gsize size,
   guint64 i;
   gdouble seconds;
 
-  bench_setup (&bench, "count", 1, count);
+  bench_setup (&bench, acks ? "count" : "count-no-acks", 1, count);
   peer_id = ((Child *) bench.children->pdata[0])->id;
+  /* Without acks nothing leaves the store: it must hold the whole run. */
+  if (!acks)
+    g_object_set (bench.node, "max-queue-bytes", (guint64) G_MAXUINT32,
+                  "max-total-queue-bytes", (guint64) G_MAXUINT32, NULL);
 
   start = g_get_monotonic_time ();
   for (i = 0; i < count; i++)
@@ -330,9 +346,11 @@ cmd_throughput (gsize size,
   end = g_get_monotonic_time ();
 
   seconds = (end - start) / 1e6;
-  printf ("{\"bench\": \"shoal-throughput\", \"size\": %" G_GSIZE_FORMAT ", \"count\": %" G_GUINT64_FORMAT
+  printf ("{\"bench\": \"shoal-throughput\", \"acks\": %s, \"size\": %" G_GSIZE_FORMAT
+          ", \"count\": %" G_GUINT64_FORMAT
           ", \"seconds\": %.6f, \"msgs_per_s\": %.1f, \"mb_per_s\": %.3f}\n",
-          size, count, seconds, count / seconds, count * (gdouble) size / seconds / 1e6);
+          acks ? "true" : "false", size, count, seconds, count / seconds,
+          count * (gdouble) size / seconds / 1e6);
   bench_teardown (&bench);
   return 0;
 }
@@ -400,7 +418,8 @@ cmd_broadcast (guint n_peers,
   start = g_get_monotonic_time ();
   for (i = 0; i < count; i++)
     {
-      guint queued = shoal_node_broadcast (bench.node, payload);
+      g_autoptr(GPtrArray) recipients = NULL;
+      guint queued = shoal_node_broadcast (bench.node, payload, &recipients) != 0 ? recipients->len : 0;
 
       /* A broadcast skips a peer whose queue is full; a sink that missed a
        * message would never finish, so that ends the run loudly. */
@@ -417,6 +436,101 @@ cmd_broadcast (guint n_peers,
           ", \"count\": %" G_GUINT64_FORMAT ", \"seconds\": %.6f, \"deliveries_per_s\": %.1f}\n",
           n_peers, size, count, seconds, count * (gdouble) n_peers / seconds);
   bench_teardown (&bench);
+  return 0;
+}
+
+static void
+setup_connected_cb (ShoalNode *node,
+                    ShoalPeer *peer,
+                    gpointer user_data)
+{
+  gint64 *when = user_data;
+
+  if (*when == 0)
+    *when = g_get_monotonic_time ();
+}
+
+/* Iterates the default main context until *@when is set. */
+static void
+wait_for_time (gint64 *when,
+               const gchar *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
+
+  while (*when == 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static ShoalNode *
+setup_node (const gchar *name,
+            const gchar *state_dir,
+            gint64 *connected_at)
+{
+  ShoalNode *node = shoal_node_new (name, 0, state_dir);
+
+  shoal_node_set_mdns (node, FALSE);
+  shoal_node_set_listen_address (node, "127.0.0.1");
+  g_signal_connect (node, "peer-connected", G_CALLBACK (setup_connected_cb), connected_at);
+  start_node (node);
+  return node;
+}
+
+/* Link set-up as an application sees it: two running nodes, one told the
+ * other's address, timed until it reports the peer connected (TCP connect,
+ * the handshake, HELLO both ways). Each link has a fresh pair of nodes, so
+ * that nothing is redialled or remembered in between; their state
+ * directories are kept across pairs, as a restarted node keeps its own. */
+static int
+cmd_setup (guint64 count,
+           guint64 warmup)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *setup = g_new (gint64, count);
+  g_autofree gchar *dir_dialler = g_dir_make_tmp ("shoal-bench-XXXXXX", &error);
+  g_autofree gchar *dir_listener = NULL;
+  guint64 i;
+
+  if (dir_dialler == NULL || (dir_listener = g_dir_make_tmp ("shoal-bench-XXXXXX", &error)) == NULL)
+    g_error ("state directory: %s", error->message);
+
+  for (i = 0; i < count + warmup; i++)
+    {
+      g_autoptr(ShoalDiscoveryStatic) discovery = shoal_discovery_static_new ();
+      g_autoptr(ShoalNode) listener = NULL;
+      g_autoptr(ShoalNode) dialler = NULL;
+      g_autofree gchar *target = NULL;
+      gint64 dialler_connected = 0, listener_connected = 0;
+      gint64 t0;
+
+      listener = setup_node ("setup-listener", dir_listener, &listener_connected);
+      dialler = setup_node ("setup-dialler", dir_dialler, &dialler_connected);
+      target = g_strdup_printf ("127.0.0.1:%u", shoal_node_get_port (listener));
+
+      t0 = g_get_monotonic_time ();
+      if (!shoal_discovery_static_add_peer (discovery, target, &error))
+        g_error ("static peer %s: %s", target, error->message);
+      shoal_node_add_discovery (dialler, SHOAL_DISCOVERY (discovery));
+      wait_for_time (&dialler_connected, "the dialling node to connect");
+      if (i >= warmup)
+        setup[i - warmup] = dialler_connected - t0;
+
+      /* Both ends up before either goes, so no half-made link is torn. */
+      wait_for_time (&listener_connected, "the listening node to connect");
+      shoal_node_stop (dialler);
+      shoal_node_stop (listener);
+    }
+
+  remove_state_dir (dir_dialler);
+  remove_state_dir (dir_listener);
+
+  qsort (setup, count, sizeof (gint64), compare_gint64);
+  printf ("{\"bench\": \"shoal-setup\", \"count\": %" G_GUINT64_FORMAT
+          ", \"p50_ms\": %.3f, \"p99_ms\": %.3f}\n",
+          count, setup[count / 2] / 1e3, setup[(count * 99) / 100] / 1e3);
   return 0;
 }
 
@@ -487,7 +601,8 @@ cmd_sink (const gchar *mode,
   sink.echo = g_strcmp0 (mode, "echo") == 0;
   sink.expect = expect;
   sink.loop = g_main_loop_new (NULL, FALSE);
-  sink.node = make_node ("sink", FALSE, &state_dir);
+  sink.node = make_node ("sink", FALSE, 0, &state_dir);
+  shoal_node_set_acknowledging (sink.node, g_strcmp0 (mode, "count-no-acks") != 0);
   g_signal_connect (sink.node, "message-received", G_CALLBACK (sink_message_cb), &sink);
   start_node (sink.node);
   print_ready (sink.node);
@@ -517,7 +632,7 @@ cmd_blast (const gchar *connect,
   guint burst = burst_for (size);
   guint64 i;
 
-  bench.node = make_node ("blast", FALSE, &bench.state_dir);
+  bench.node = make_node ("blast", FALSE, 0, &bench.state_dir);
   add_static_peer (bench.node, connect);
   g_signal_connect (bench.node, "peer-connected", G_CALLBACK (peer_connected_cb), &bench);
   start_node (bench.node);
@@ -567,7 +682,7 @@ cmd_peers (const gchar *connect,
     {
       g_autofree gchar *name = g_strdup_printf ("peer%u", i);
       gchar *dir;
-      ShoalNode *node = make_node (name, FALSE, &dir);
+      ShoalNode *node = make_node (name, FALSE, 0, &dir);
 
       g_ptr_array_add (dirs, dir);
       g_ptr_array_add (nodes, node);
@@ -615,17 +730,34 @@ mesh_peer_connected_cb (ShoalNode *node,
 }
 
 /* A node with mDNS discovery; logs, on the monotonic clock every namespace
- * shares, when it started and when it saw each peer connected. */
+ * shares, when it started and when it saw each peer connected. Given
+ * @connect, it listens on 127.0.0.1:@port and dials that static address
+ * instead: the caller hands each of two nodes the other's port. */
 static int
 cmd_mesh (const gchar *name,
-          guint expect)
+          guint expect,
+          const gchar *connect,
+          guint16 port,
+          gboolean probe)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autofree gchar *state_dir = NULL;
   g_autoptr(ShoalNode) node = NULL;
   Mesh mesh = { expect, 0, FALSE };
 
-  node = make_node (name, TRUE, &state_dir);
+  node = make_node (name, connect == NULL && !probe, port, &state_dir);
+  if (connect != NULL)
+    {
+      shoal_node_set_listen_address (node, "127.0.0.1");
+      add_static_peer (node, connect);
+    }
+  else if (probe)
+    {
+      g_autoptr(ShoalDiscoveryAvahi) avahi = shoal_discovery_avahi_new ();
+
+      shoal_discovery_avahi_set_probe (avahi, TRUE);
+      shoal_node_add_discovery (node, SHOAL_DISCOVERY (avahi));
+    }
   g_signal_connect (node, "peer-connected", G_CALLBACK (mesh_peer_connected_cb), &mesh);
   start_node (node);
   printf ("{\"event\": \"start\", \"id\": \"%s\", \"t_us\": %" G_GINT64_FORMAT "}\n",
@@ -648,28 +780,30 @@ main (int argc,
   g_autofree gchar *mode = NULL;
   g_autofree gchar *connect = NULL;
   g_autofree gchar *name = NULL;
-  gint64 size = 64, count = 100000, warmup = 1000, peers = 4;
+  /* A negative warmup stands for the command's own default. */
+  gint64 size = 64, count = 100000, warmup = -1, peers = 4, port = 0;
   const GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes per message", "BYTES" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Messages (or round trips) to measure", "N" },
-    { "warmup", 0, 0, G_OPTION_ARG_INT64, &warmup, "Round trips before measuring (rtt)", "N" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT64, &warmup, "Round trips (rtt, 1000) or links (setup, 3) before measuring", "N" },
     { "peers", 0, 0, G_OPTION_ARG_INT64, &peers, "Sinks (broadcast), nodes (peers), others expected (mesh)", "N" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "count or echo (sink)", "MODE" },
-    { "connect", 0, 0, G_OPTION_ARG_STRING, &connect, "HOST:PORT to dial (blast, peers)", "ADDR" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "count, count-no-acks or echo (sink); no-acks (throughput); probe (mesh)", "MODE" },
+    { "connect", 0, 0, G_OPTION_ARG_STRING, &connect, "HOST:PORT to dial (blast, peers, mesh)", "ADDR" },
+    { "port", 0, 0, G_OPTION_ARG_INT64, &port, "Port to listen on (mesh with --connect)", "PORT" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Node name (mesh)", "NAME" },
     { NULL }
   };
 
   process_start_us = g_get_monotonic_time ();
-  context = g_option_context_new ("throughput|rtt|broadcast|sink|blast|peers|mesh");
+  context = g_option_context_new ("throughput|rtt|broadcast|setup|sink|blast|peers|mesh");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "bench-node: %s\n", error->message);
       return 2;
     }
-  if (argc != 2 || size < 0 || size > 16 * 1024 * 1024 || count < 0 || warmup < 0 ||
-      peers < 1 || peers > 256)
+  if (argc != 2 || size < 0 || size > 16 * 1024 * 1024 || count < 0 || warmup < -1 ||
+      peers < 1 || peers > 256 || port < 0 || port > G_MAXUINT16)
     {
       fprintf (stderr, "usage: bench-node COMMAND [OPTIONS]; see --help\n");
       return 2;
@@ -679,11 +813,13 @@ main (int argc,
   g_timeout_add_seconds (1, tick_cb, NULL);
 
   if (g_str_equal (argv[1], "throughput") && count > 0)
-    return cmd_throughput ((gsize) size, (guint64) count);
+    return cmd_throughput ((gsize) size, (guint64) count, g_strcmp0 (mode, "no-acks") != 0);
   if (g_str_equal (argv[1], "rtt") && count > 0)
-    return cmd_rtt ((gsize) size, (guint64) count, (guint64) warmup);
+    return cmd_rtt ((gsize) size, (guint64) count, warmup < 0 ? 1000 : (guint64) warmup);
   if (g_str_equal (argv[1], "broadcast") && count > 0)
     return cmd_broadcast ((guint) peers, (gsize) size, (guint64) count);
+  if (g_str_equal (argv[1], "setup") && count > 0)
+    return cmd_setup ((guint64) count, warmup < 0 ? 3 : (guint64) warmup);
   if (g_str_equal (argv[1], "sink"))
     return cmd_sink (mode, (guint64) count);
   if (g_str_equal (argv[1], "blast") && connect != NULL)
@@ -691,7 +827,8 @@ main (int argc,
   if (g_str_equal (argv[1], "peers") && connect != NULL)
     return cmd_peers (connect, (guint) peers);
   if (g_str_equal (argv[1], "mesh") && name != NULL)
-    return cmd_mesh (name, (guint) peers);
+    return cmd_mesh (name, (guint) peers, connect, (guint16) port,
+                     g_strcmp0 (mode, "probe") == 0);
 
   fprintf (stderr, "bench-node: unknown command or missing option: %s\n", argv[1]);
   return 2;

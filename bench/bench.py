@@ -4,9 +4,13 @@
 # Driven by tools/bench, which builds the programs first. Every figure is the
 # median of --runs repetitions with its min and max; every ratio is taken
 # inside one repetition (Shoal and its baseline measured back to back) and
-# then summarised the same way. Prints one Markdown table, writes the figures
-# as JSON (and the table as Markdown) under bench/results/, and plots
-# throughput against message size with gnuplot when it is installed.
+# then summarised the same way. Cyclone DDS, through its own ddsperf (see
+# dds.py), is one more baseline in the throughput, rtt, broadcast, memory and
+# pair groups. Prints one Markdown table, writes the figures as JSON (and the
+# table as Markdown) under bench/results/, and plots throughput against
+# message size, and Shoal and raw TCP against DDS, with gnuplot when it is
+# installed. Beside it: procs.py (helper processes), report.py (the table),
+# plots.py, lan.py (the namespace LAN) and dds.py.
 #
 # Copyright 2026 The Shoal authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -19,181 +23,23 @@ import platform
 import select
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from dds import Ddsperf, DdsError, memory_kib
+import flood
+import groups as group_bench
+from lan import LanDiscovery
+from plots import dds_plot, throughput_plot
+from procs import BenchError, Helper, log, run_json
+from report import Report, dds_targets, markdown_table, si
+
 SIZES = [64, 1024, 65536, 1048576]
 SIZE_NAMES = {64: "64 B", 1024: "1 KiB", 65536: "64 KiB", 1048576: "1 MiB"}
-
-
-class BenchError(Exception):
-    """A measurement could not be taken; its rows say why."""
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# Helpers: processes we start, and lines they print
-
-
-class Helper:
-    """A process that prints JSON lines and exits when its stdin closes.
-    Its stderr goes to a log file, quoted when it fails."""
-
-    def __init__(self, argv, env=None, name=None):
-        self.name = name or os.path.basename(argv[0])
-        self.log = tempfile.TemporaryFile(mode="w+")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log, env=env)
-        self.buf = b""
-        self.lines = []
-
-    def last_error(self):
-        self.log.seek(0)
-        lines = [l for l in self.log.read().splitlines() if l.strip()]
-        return lines[-1] if lines else ""
-
-    def read_json(self, timeout=30.0, want=None):
-        """Returns the next JSON line (with key `want`, if given). Reads the
-        pipe unbuffered: select() must see every byte not yet parsed."""
-        deadline = time.monotonic() + timeout
-        while True:
-            while b"\n" in self.buf:
-                line, self.buf = self.buf.split(b"\n", 1)
-                line = line.decode(errors="replace").strip()
-                if not line.startswith("{"):
-                    continue
-                obj = json.loads(line)
-                self.lines.append(obj)
-                if want is None or want in obj:
-                    return obj
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise BenchError(f"{self.name}: no answer within {timeout:.0f} s")
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                raise BenchError(f"{self.name}: exited with {self.proc.wait()}: {self.last_error()}")
-            self.buf += chunk
-
-    def stop(self, timeout=10.0):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                # Our own child, by pid.
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.log):
-            try:
-                f.close()
-            except OSError:
-                pass
-
-
-def run_json(argv, env=None, timeout=120.0):
-    """Runs a measuring program to its end and returns its JSON result."""
-    try:
-        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                             text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"{os.path.basename(argv[0])} {argv[1]} took over {timeout:.0f} s")
-    if out.returncode != 0:
-        err = out.stderr.strip().splitlines()
-        raise BenchError(f"{os.path.basename(argv[0])} {argv[1]} failed: "
-                         f"{err[-1] if err else 'exit ' + str(out.returncode)}")
-    for line in reversed(out.stdout.splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    raise BenchError(f"{os.path.basename(argv[0])} {argv[1]} printed no result")
-
-
-# The report: one row per figure, Shoal beside its baseline when it has one
-
-
-def summarise(values, unit):
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "unit": unit, "values": values}
-
-
-def si(x):
-    """Three significant digits with a k/M suffix: 1.23 M, 535 k, 13.9."""
-    ax = abs(x)
-    for div, suffix in ((1e9, " G"), (1e6, " M"), (1e4, " k")):
-        if ax >= div:
-            v = x / div
-            if suffix == " k":
-                v, suffix = x / 1e3, " k"
-            return f"{v:.3g}{suffix}" if abs(v) < 1000 else f"{v:,.0f}{suffix}"
-    return f"{x:.3g}" if ax < 1000 else f"{x:,.0f}"
-
-
-class Report:
-    def __init__(self):
-        self.rows = []
-
-    def add(self, group, name, shoal=None, unit="", mb=None, baseline=None, baseline_values=None,
-            baseline_mb=None, baseline_unit=None, ratio=None, target=None, note=None):
-        """A row. shoal/baseline_values/ratio are lists of per-run values;
-        target is (on, op, limit, text) with on = "ratio" or "shoal"."""
-        row = {"group": group, "name": name}
-        if shoal:
-            row["shoal"] = summarise(shoal, unit)
-            if mb:
-                row["shoal"]["mb_per_s"] = summarise(mb, "MB/s")
-        if baseline:
-            row["baseline"] = {"label": baseline}
-            if baseline_values:
-                row["baseline"].update(summarise(baseline_values, baseline_unit or unit))
-                if baseline_mb:
-                    row["baseline"]["mb_per_s"] = summarise(baseline_mb, "MB/s")
-        if ratio:
-            row["ratio"] = summarise(ratio, "×")
-        if target:
-            on, op, limit, text = target
-            row["target"] = {"on": on, "op": op, "limit": limit, "text": text}
-            fig = row.get(on)
-            if fig:
-                row["pass"] = fig["median"] >= limit if op == ">=" else fig["median"] <= limit
-        if note and not shoal:
-            row["not_measured"] = note
-        self.rows.append(row)
-
-
-def cell(fig):
-    if not fig or "median" not in fig:
-        return ""
-    out = f"{si(fig['median'])} {fig['unit']} ({si(fig['min'])} – {si(fig['max'])})"
-    if "mb_per_s" in fig:
-        out += f", {si(fig['mb_per_s']['median'])} MB/s"
-    return out.replace(" ×", "×")
-
-
-def markdown_table(report):
-    out = ["| measure | Shoal | baseline | Shoal ÷ baseline | target | met |",
-           "| --- | --- | --- | --- | --- | --- |"]
-    for r in report.rows:
-        base = r.get("baseline")
-        base_cell = ""
-        if base:
-            base_cell = base["label"] + (": " + cell(base) if "median" in base else "")
-        shoal_cell = cell(r.get("shoal")) or f"not measured: {r.get('not_measured', '')}"
-        mark = ""
-        if "pass" in r:
-            mark = "yes" if r["pass"] else "**no**"
-        out.append(f"| {r['name']} | {shoal_cell} | {base_cell} | {cell(r.get('ratio'))} | "
-                   f"{r.get('target', {}).get('text', '')} | {mark} |")
-    return "\n".join(out)
 
 
 # Calibration: each measurement should last about `seconds`
@@ -209,6 +55,7 @@ class Bench:
         self.build = os.path.abspath(args.builddir)
         self.top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.raw = os.path.join(self.build, "bench", "shoal-bench-raw")
+        self.tls = os.path.join(self.build, "bench", "shoal-bench-tls")
         self.node = os.path.join(self.build, "bench", "shoal-bench-node")
         self.dbus = os.path.join(self.build, "bench", "shoal-bench-dbus")
         self.shoald = os.path.join(self.build, "src", "daemon", "shoald")
@@ -217,6 +64,9 @@ class Bench:
         self.report = Report()
         self.raw_results = []
         self.plot = {}
+        self.dds = Ddsperf()
+        # ddsperf reports once a second: whole seconds, after the first
+        self.dds_intervals = 1 if args.quick else 2
 
     def run(self, argv, env=None):
         res = run_json(argv, env=env)
@@ -232,6 +82,21 @@ class Bench:
     def node_tp(self, size, count):
         return self.run([self.node, "throughput", "--size", str(size), "--count", str(count)])
 
+    def tls_tp(self, size, count):
+        return self.run([self.tls, "throughput", "--size", str(size), "--count", str(count)])
+
+    def dds_run(self, what, *args, **kwargs):
+        """One ddsperf measurement (a Ddsperf method), kept with the others."""
+        try:
+            res = getattr(self.dds, what)(*args, **kwargs)
+        except DdsError as e:
+            raise BenchError(f"DDS: {e}")
+        self.raw_results.append(res)
+        return res
+
+    def dds_label(self, error, what=""):
+        return self.dds.label + what + (f" (not measured: {error})" if error else "")
+
     def calibrated(self, fn, size, rate_key="msgs_per_s"):
         """Runs fn(count) once small to learn the rate, returns a count
         that takes about self.seconds."""
@@ -242,6 +107,10 @@ class Bench:
     def bench_throughput(self):
         group = "throughput"
         node_error = None if os.path.exists(self.node) else "the libshoal engine is not built"
+        tls_error = None if os.path.exists(self.tls) else "bench-tls is not built"
+        dds_error = self.dds.unavailable()
+        # DDS at every size for the plot; --quick only where its targets are.
+        dds_sizes = (64, 1048576) if self.args.quick else SIZES
         for size in SIZES:
             sn = SIZE_NAMES[size]
             counts = {
@@ -253,14 +122,38 @@ class Bench:
                     counts["shoal"] = self.calibrated(lambda c: self.node_tp(size, c), size)
                 except BenchError as e:
                     node_error = str(e)
-            series = {k: {"msgs": [], "mb": []} for k in ("per-message", "batched", "shoal")}
-            ratio_pm, ratio_b = [], []
+            if tls_error is None:
+                try:
+                    counts["tls"] = self.calibrated(lambda c: self.tls_tp(size, c), size)
+                except BenchError as e:
+                    tls_error = str(e)
+            series = {k: {"msgs": [], "mb": []}
+                      for k in ("per-message", "batched", "shoal", "tls", "dds")}
+            ratio_pm, ratio_b, ratio_tls, ratio_dds = [], [], [], []
             for i in range(self.runs):
                 pm = self.raw_tp("per-message", size, counts["per-message"])
                 b = self.raw_tp("batched", size, counts["batched"])
                 for k, r in (("per-message", pm), ("batched", b)):
                     series[k]["msgs"].append(r["msgs_per_s"])
                     series[k]["mb"].append(r["mb_per_s"])
+                t = None
+                if tls_error is None:
+                    try:
+                        t = self.tls_tp(size, counts["tls"])
+                        series["tls"]["msgs"].append(t["msgs_per_s"])
+                        series["tls"]["mb"].append(t["mb_per_s"])
+                    except BenchError as e:
+                        tls_error = str(e)
+                        t = None
+                d = None
+                if size in dds_sizes and dds_error is None:
+                    try:
+                        d = self.dds_run("throughput", size, self.dds_intervals)
+                        series["dds"]["msgs"].append(d["msgs_per_s"])
+                        series["dds"]["mb"].append(d["mb_per_s"])
+                    except BenchError as e:
+                        dds_error = str(e)
+                        d = None
                 if node_error is None:
                     try:
                         s = self.node_tp(size, counts["shoal"])
@@ -271,11 +164,23 @@ class Bench:
                     series["shoal"]["mb"].append(s["mb_per_s"])
                     ratio_pm.append(s["msgs_per_s"] / pm["msgs_per_s"])
                     ratio_b.append(s["msgs_per_s"] / b["msgs_per_s"])
+                    if t is not None:
+                        ratio_tls.append(s["msgs_per_s"] / t["msgs_per_s"])
+                    if d is not None:
+                        ratio_dds.append(s["msgs_per_s"] / d["msgs_per_s"])
             if node_error is not None:
                 series["shoal"] = {"msgs": [], "mb": []}
-                ratio_pm = ratio_b = []
-            target_pm = {64: 4.0, 1024: 2.0}.get(size)
-            target_b = {1048576: 0.8}.get(size)
+                ratio_pm = ratio_b = ratio_tls = ratio_dds = []
+            if tls_error is not None:
+                series["tls"] = {"msgs": [], "mb": []}
+                ratio_tls = []
+            if dds_error is not None:
+                series["dds"] = {"msgs": [], "mb": []}
+                ratio_dds = []
+            # Protocol 2's targets: 64 B against what a naive sender gets
+            # from plain TCP, 1 MiB against bulk TLS on the same library.
+            target_pm = {64: 2.0, 1024: 2.0}.get(size)
+            target_tls = {1048576: 0.8}.get(size)
             self.report.add(group, f"one-way {sn}", series["shoal"]["msgs"], "msgs/s",
                             mb=series["shoal"]["mb"], baseline="raw per-message",
                             baseline_values=series["per-message"]["msgs"],
@@ -285,11 +190,28 @@ class Bench:
             self.report.add(group, f"one-way {sn}", series["shoal"]["msgs"], "msgs/s",
                             mb=series["shoal"]["mb"], baseline="raw batched",
                             baseline_values=series["batched"]["msgs"],
-                            baseline_mb=series["batched"]["mb"], ratio=ratio_b,
-                            target=("ratio", ">=", target_b, f"≥ {target_b:g}×") if target_b else None,
+                            baseline_mb=series["batched"]["mb"], ratio=ratio_b, note=node_error)
+            self.report.add(group, f"one-way {sn}", series["shoal"]["msgs"], "msgs/s",
+                            mb=series["shoal"]["mb"],
+                            baseline="raw TLS bulk" + (f" (not measured: {tls_error})" if tls_error else ""),
+                            baseline_values=series["tls"]["msgs"],
+                            baseline_mb=series["tls"]["mb"], ratio=ratio_tls,
+                            target=("ratio", ">=", target_tls, f"≥ {target_tls:g}×") if target_tls else None,
                             note=node_error)
+            if size in dds_sizes:
+                # Shoal's target against DDS: twice its small-message rate.
+                target_dds = {64: 2.0}.get(size)
+                self.report.add(group, f"one-way {sn}", series["shoal"]["msgs"], "msgs/s",
+                                mb=series["shoal"]["mb"],
+                                baseline=self.dds_label(dds_error, ", reliable, keep-all"),
+                                baseline_values=series["dds"]["msgs"],
+                                baseline_mb=series["dds"]["mb"], ratio=ratio_dds,
+                                target=("ratio", ">=", target_dds, f"≥ {target_dds:g}× DDS")
+                                if target_dds else None, note=node_error, against="dds")
             log(f"  one-way {sn}: raw per-message {si(statistics.median(series['per-message']['msgs']))}, "
                 f"raw batched {si(statistics.median(series['batched']['msgs']))}"
+                + (f", raw TLS bulk {si(statistics.median(series['tls']['msgs']))}" if series["tls"]["msgs"] else "")
+                + (f", DDS {si(statistics.median(series['dds']['msgs']))}" if series["dds"]["msgs"] else "")
                 + (f", Shoal {si(statistics.median(series['shoal']['msgs']))}" if ratio_pm else "")
                 + " msgs/s")
             self.plot[size] = {k: v["mb"] for k, v in series.items() if v["mb"]}
@@ -299,12 +221,22 @@ class Bench:
         count = 3000 if self.args.quick else 20000
         warmup = 500 if self.args.quick else 2000
         raw50, raw99, s50, s99, r50, r99 = [], [], [], [], [], []
+        d50, d99, rd50, rd99 = [], [], [], []
         error = None if os.path.exists(self.node) else "the libshoal engine is not built"
+        dds_error = self.dds.unavailable()
         for i in range(self.runs):
             r = self.run([self.raw, "pingpong", "--size", "64", "--count", str(count),
                           "--warmup", str(warmup)])
             raw50.append(r["p50_us"])
             raw99.append(r["p99_us"])
+            d = None
+            if dds_error is None:
+                try:
+                    d = self.dds_run("rtt", 64, self.dds_intervals)
+                    d50.append(d["p50_us"])
+                    d99.append(d["p99_us"])
+                except BenchError as e:
+                    dds_error = str(e)
             if error is None:
                 try:
                     s = self.run([self.node, "rtt", "--size", "64", "--count", str(count),
@@ -316,15 +248,71 @@ class Bench:
                 s99.append(s["p99_us"])
                 r50.append(s["p50_us"] / r["p50_us"])
                 r99.append(s["p99_us"] / r["p99_us"])
+                if d is not None:
+                    rd50.append(s["p50_us"] / d["p50_us"])
+                    rd99.append(s["p99_us"] / d["p99_us"])
         if error is not None:
-            s50 = s99 = r50 = r99 = []
+            s50 = s99 = r50 = r99 = rd50 = rd99 = []
+        if dds_error is not None:
+            d50 = d99 = rd50 = rd99 = []
+        dds_label = self.dds_label(dds_error, " ping ⇄ pong")
         self.report.add(group, "round trip 64 B, p50", s50, "µs", baseline="raw ping-pong",
                         baseline_values=raw50, ratio=r50,
                         target=("ratio", "<=", 1.5, "≤ 1.5×"), note=error)
+        self.report.add(group, "round trip 64 B, p50", s50, "µs", baseline=dds_label,
+                        baseline_values=d50, ratio=rd50,
+                        target=("ratio", "<=", 1.0, "≤ 1× DDS"), note=error, against="dds")
         self.report.add(group, "round trip 64 B, p99", s99, "µs", baseline="raw ping-pong",
                         baseline_values=raw99, ratio=r99, note=error)
+        self.report.add(group, "round trip 64 B, p99", s99, "µs", baseline=dds_label,
+                        baseline_values=d99, ratio=rd99, note=error, against="dds")
         log(f"  round trip p50: raw {statistics.median(raw50):.1f} µs"
+            + (f", DDS {statistics.median(d50):.1f} µs" if d50 else "")
             + (f", Shoal {statistics.median(s50):.1f} µs" if s50 else ""))
+
+    def bench_tls(self):
+        """Link set-up: TCP connect, TLS handshake and HELLO both ways, Shoal
+        beside raw TLS links made the same way (bench-tls setup)."""
+        group = "tls"
+        count = 50 if self.args.quick else 200
+        warmup = "3"
+        raw50, raw99, s50, s99, r50 = [], [], [], [], []
+        raw_error = None if os.path.exists(self.tls) else "bench-tls is not built"
+        error = None if os.path.exists(self.node) else "the libshoal engine is not built"
+        for i in range(self.runs):
+            r = None
+            if raw_error is None:
+                try:
+                    r = self.run([self.tls, "setup", "--count", str(count), "--warmup", warmup])
+                    raw50.append(r["p50_ms"])
+                    raw99.append(r["p99_ms"])
+                except BenchError as e:
+                    raw_error = str(e)
+            if error is None:
+                try:
+                    s = self.run([self.node, "setup", "--count", str(count), "--warmup", warmup])
+                except BenchError as e:
+                    error = str(e)
+                    continue
+                s50.append(s["p50_ms"])
+                s99.append(s["p99_ms"])
+                if r is not None:
+                    r50.append(s["p50_ms"] / r["p50_ms"])
+        if error is not None:
+            s50 = s99 = r50 = []
+        if raw_error is not None:
+            raw50 = raw99 = r50 = []
+        label = "raw TLS 1.3: connect, handshake, 211 B each way"
+        if raw_error is not None:
+            label += f" (not measured: {raw_error})"
+        self.report.add(group, "link set-up (connect to HELLO), median", s50, "ms", baseline=label,
+                        baseline_values=raw50, ratio=r50,
+                        target=("shoal", "<=", 5.0, "≤ 5 ms"), note=error)
+        self.report.add(group, "link set-up (connect to HELLO), p99", s99, "ms", baseline=label,
+                        baseline_values=raw99, note=error)
+        log("  link set-up median: "
+            + (f"raw TLS {statistics.median(raw50):.2f} ms" if raw50 else "raw TLS not measured")
+            + (f", Shoal {statistics.median(s50):.2f} ms" if s50 else ""))
 
     def bench_broadcast(self):
         group = "broadcast"
@@ -333,6 +321,9 @@ class Bench:
             name = f"broadcast 64 B to {peers} peers"
             target = ("ratio", ">=", 4.0, "≥ 4×") if peers == 4 else None
             deliveries, ratios, raw = [], [], []
+            # DDS fans out to 4 subscribers: one ddsperf pub, 4 ddsperf sub.
+            dds, dds_ratios = [], []
+            dds_error = self.dds.unavailable() if peers == 4 else "only to 4"
             error = None if os.path.exists(self.node) else "the libshoal engine is not built"
             try:
                 if error is None:
@@ -342,20 +333,36 @@ class Bench:
                 for i in range(self.runs):
                     pm = self.raw_tp("per-message", 64, pm_count)
                     raw.append(pm["msgs_per_s"])
+                    d = None
+                    if dds_error is None:
+                        try:
+                            d = self.dds_run("throughput", 64, self.dds_intervals, subs=peers)
+                            dds.append(d["msgs_per_s"])
+                        except BenchError as e:
+                            dds_error = str(e)
                     if error is None:
                         s = self.run([self.node, "broadcast", "--peers", str(peers), "--size", "64",
                                       "--count", str(count)])
                         deliveries.append(s["deliveries_per_s"])
                         ratios.append(s["deliveries_per_s"] / pm["msgs_per_s"])
+                        if d is not None:
+                            dds_ratios.append(s["deliveries_per_s"] / d["msgs_per_s"])
             except BenchError as e:
                 error = str(e)
-                deliveries = ratios = []
+                deliveries = ratios = dds_ratios = []
             self.report.add(group, name, deliveries, "deliveries/s",
                             baseline="raw per-message 64 B", baseline_values=raw,
                             baseline_unit="msgs/s",
                             ratio=ratios, target=target, note=error)
+            if peers == 4:
+                if dds_error is not None:
+                    dds = dds_ratios = []
+                self.report.add(group, name, deliveries, "deliveries/s",
+                                baseline=self.dds_label(dds_error, f": one pub, {peers} subs"),
+                                baseline_values=dds, ratio=dds_ratios, note=error, against="dds")
             if deliveries:
-                log(f"  broadcast to {peers}: {si(statistics.median(deliveries))} deliveries/s")
+                log(f"  broadcast to {peers}: {si(statistics.median(deliveries))} deliveries/s"
+                    + (f", DDS {si(statistics.median(dds))}" if dds else ""))
 
     # The D-Bus path
 
@@ -543,8 +550,10 @@ class Bench:
         names = ("shoald resident, idle", "shoald resident, 16 peers connected",
                  "shoald per connected peer")
         targets = (("shoal", "<=", 6 * 1024, "≤ 6 MiB"), None, ("shoal", "<=", 64, "≤ 64 KiB"))
-        idle, full, per = [], [], []
+        idle, full, per, anon = [], [], [], []
+        dds, dds_ratio, dds_anon, anon_ratio = [], [], [], []
         error = None
+        dds_error = self.dds.unavailable()
         if not (os.path.exists(self.shoald) and os.path.exists(self.node)):
             error = "shoald or the libshoal engine is not built"
         settle = 0.5 if self.args.quick else 1.0
@@ -553,13 +562,20 @@ class Bench:
             if error is None:
                 bus, address = self.private_bus()
                 env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-            for i in range(self.runs if error is None else 0):
+        except BenchError as e:
+            error = str(e)
+        for i in range(self.runs):
+            if error is None:
                 state = tempfile.mkdtemp(prefix="shoal-bench-")
                 shoald = peers = None
                 try:
                     shoald, port = self.start_shoald(env, state)
                     time.sleep(settle)
                     a = self.rss_kib(shoald.pid)
+                    try:
+                        u = memory_kib(shoald.pid)[1]
+                    except (OSError, DdsError) as e:
+                        raise BenchError(f"shoald's anonymous memory: {e}")
                     peers = Helper([self.node, "peers", "--connect", f"127.0.0.1:{port}",
                                     "--peers", "16"], name="peers")
                     peers.read_json(want="connected")
@@ -567,27 +583,189 @@ class Bench:
                     time.sleep(settle)
                     b = self.rss_kib(shoald.pid)
                     idle.append(a)
+                    anon.append(u)
                     full.append(b)
                     per.append((b - a) / 16)
+                except BenchError as e:
+                    error = str(e)
                 finally:
                     if peers:
                         peers.stop()
                     if shoald:
                         self.stop_proc(shoald)
                     shutil.rmtree(state, ignore_errors=True)
-        except BenchError as e:
-            error = str(e)
-            idle = full = per = []
-        finally:
-            if bus:
-                self.stop_proc(bus)
-        for name, values, target in zip(names, (idle, full, per), targets):
+            # The same settling time for an idle DDS participant.
+            if dds_error is None:
+                try:
+                    d = self.dds_run("idle_rss", settle)
+                    dds.append(d["rss_kib"])
+                    dds_anon.append(d["anon_kib"])
+                    if error is None:
+                        dds_ratio.append(idle[-1] / d["rss_kib"])
+                        anon_ratio.append(anon[-1] / d["anon_kib"])
+                except BenchError as e:
+                    dds_error = str(e)
+        if bus:
+            self.stop_proc(bus)
+        if error is not None:
+            idle = full = per = anon = dds_ratio = anon_ratio = []
+        if dds_error is not None:
+            dds = dds_ratio = dds_anon = anon_ratio = []
+        for n, (name, values, target) in enumerate(zip(names, (idle, full, per), targets)):
             self.report.add(group, name, values, "KiB", target=target, note=error)
+            if n == 0:
+                self.report.add(group, name, idle, "KiB",
+                                baseline=self.dds_label(dds_error, ": one idle participant"),
+                                baseline_values=dds, ratio=dds_ratio,
+                                target=("ratio", "<=", 1.0, "≤ 1× DDS"), note=error,
+                                against="dds")
+                # What the process allocated itself, beside the library pages
+                # VmRSS counts in full for every process that maps them.
+                self.report.add(group, "shoald anonymous (heap, stacks, data), idle", anon, "KiB",
+                                baseline=self.dds_label(dds_error, ": one idle participant"),
+                                baseline_values=dds_anon, ratio=anon_ratio, note=error,
+                                against="dds")
         if idle:
-            log(f"  memory: idle {si(statistics.median(idle))} KiB, "
-                f"{statistics.median(per):.1f} KiB per peer")
+            log(f"  memory: idle {si(statistics.median(idle))} KiB"
+                + (f" (DDS {si(statistics.median(dds))} KiB)" if dds else "")
+                + f", {statistics.median(per):.1f} KiB per peer")
+
+    # Two fresh processes on loopback find each other
+
+    @staticmethod
+    def free_ports(n):
+        """n ports free on 127.0.0.1 now (the kernel's choice; let go at once)."""
+        socks = []
+        try:
+            for _ in range(n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", 0))
+                socks.append(s)
+            return [s.getsockname()[1] for s in socks]
+        finally:
+            for s in socks:
+                s.close()
+
+    def shoal_pair(self):
+        """Milliseconds from starting the first of two bench-node processes,
+        each told the other's address, until both say the other is connected
+        (g_get_monotonic_time() and time.monotonic() read the same clock)."""
+        a, b = self.free_ports(2)
+        nodes = []
+        try:
+            t0 = time.monotonic()
+            for name, port, other in (("pair-a", a, b), ("pair-b", b, a)):
+                nodes.append(Helper([self.node, "mesh", "--name", name, "--peers", "1",
+                                     "--port", str(port), "--connect", f"127.0.0.1:{other}"],
+                                    name=f"mesh {name}"))
+            ends = [LanDiscovery.wait_event(h, lambda o: o.get("event") == "full")["t_us"]
+                    for h in nodes]
+        finally:
+            LanDiscovery.stop_all(nodes)
+        res = {"bench": "shoal-pair", "ms": (max(ends) / 1e6 - t0) * 1000}
+        self.raw_results.append(res)
+        return res
+
+    def bench_pair(self):
+        """What discovery costs where both sides are told where to look: two
+        fresh processes on 127.0.0.1, from starting them until each has the
+        other, Shoal (static peers: TCP, TLS, HELLO) beside Cyclone DDS
+        (unicast SPDP to 127.0.0.1, then every reader and writer matched)."""
+        group = "pair"
+        shoal, dds, ratio = [], [], []
+        error = None if os.path.exists(self.node) else "the libshoal engine is not built"
+        dds_error = self.dds.unavailable()
+        for i in range(self.runs):
+            s = None
+            if error is None:
+                try:
+                    s = self.shoal_pair()["ms"]
+                    shoal.append(s)
+                except BenchError as e:
+                    error = str(e)
+            if dds_error is None:
+                try:
+                    d = self.dds_run("match")["ms"]
+                    dds.append(d)
+                    if s is not None:
+                        ratio.append(s / d)
+                except BenchError as e:
+                    dds_error = str(e)
+        if error is not None:
+            shoal = ratio = []
+        if dds_error is not None:
+            dds = ratio = []
+        self.report.add(group, "two fresh processes on loopback, both connected", shoal, "ms",
+                        baseline=self.dds_label(dds_error, ": all endpoints matched"),
+                        baseline_values=dds, ratio=ratio, note=error, against="dds")
+        log("  pair: " + (f"Shoal {statistics.median(shoal):.1f} ms" if shoal else "Shoal not measured")
+            + (f", DDS {statistics.median(dds):.1f} ms" if dds else ""))
 
     # Discovery on the namespace LAN
+
+    def bench_acks(self):
+        """What acknowledgements cost: 64 B one-way to a sink that acknowledges
+        nothing (the sender keeps everything), beside the usual sink."""
+        group = "acks"
+        name = "64 B one-way, with acknowledgements"
+        if not os.path.exists(self.node):
+            self.report.add(group, name, note="the libshoal engine is not built")
+            return
+
+        def no_acks(count):
+            return self.run([self.node, "throughput", "--size", "64", "--count", str(count),
+                             "--mode", "no-acks"])
+
+        count = self.calibrated(lambda c: self.node_tp(64, c), 64)
+        with_acks, without, ratio = [], [], []
+        for i in range(self.runs):
+            a = self.node_tp(64, count)
+            n = no_acks(count)
+            self.raw_results += [a, n]
+            with_acks.append(a["msgs_per_s"])
+            without.append(n["msgs_per_s"])
+            ratio.append(a["msgs_per_s"] / n["msgs_per_s"])
+        self.report.add(group, name, with_acks, "msgs/s",
+                        baseline="the same to a sink that acknowledges nothing",
+                        baseline_values=without, ratio=ratio,
+                        target=("ratio", ">=", 0.9, "≥ 0.9× (acks cost ≤ 10 %)"))
+        log(f"  64 B one-way: {si(statistics.median(with_acks))} msgs/s with acks, "
+            f"{si(statistics.median(without))} without")
+
+    def bench_flood(self):
+        group = "flood"
+        count = 1_000_000 if self.args.quick else 10_000_000
+        names = ("peak resident over idle", "resident over idle, 5 s after", "ListPeers p99",
+                 "flood rate", "second peer: 200 messages through")
+        error = None
+        if shutil.which("dbus-daemon") is None or shutil.which("gdbus") is None:
+            error = "dbus-daemon or gdbus is not installed"
+        elif not (os.path.exists(self.shoald) and os.path.exists(self.node)):
+            error = "shoald or the libshoal engine is not built"
+        r = {}
+        if error is None:
+            try:
+                # One flood: ten million messages take minutes.
+                r = flood.run(self, count)
+                self.raw_results.append(dict(r, bench="flood", count=count))
+            except BenchError as e:
+                error = str(e)
+        what = f"{si(count)} empty UNICAST from one peer, one run"
+        self.report.add(group, names[0], [r["peak"]] if r else [], "MiB", baseline=what,
+                        target=("shoal", "<=", 64, "≤ idle + 64 MiB"), note=error)
+        self.report.add(group, names[1], [r["after"]] if r else [], "MiB",
+                        target=("shoal", "<=", 16, "≤ idle + 16 MiB"), note=error)
+        self.report.add(group, names[2], [r["p99"]] if r else [], "ms",
+                        baseline="gdbus call, its own start-up subtracted",
+                        target=("shoal", "<=", 50, "≤ 50 ms"), note=error)
+        self.report.add(group, names[3], [r["rate"]] if r else [], "msgs/s",
+                        baseline="every one a MessageReceived to a script on the bus", note=error)
+        self.report.add(group, names[4], [r["second"]] if r and r["second"] else [], "s",
+                        note=error)
+        if r:
+            log(f"  flood: {si(r['rate'])} msgs/s, idle {r['idle']:.1f} MiB, peak +{r['peak']:.1f} MiB, "
+                f"+{r['after']:.1f} MiB after, ListPeers p50 {r['p50']:.1f} ms p99 {r['p99']:.1f} ms, "
+                f"second peer {r['second']:.2f} s")
 
     def bench_discovery(self):
         group = "discovery"
@@ -608,6 +786,19 @@ class Bench:
                 results = LanDiscovery(self, lan).run()
             except BenchError as e:
                 error = str(e)
+        # Joins beside the same joins with the service probed before it is
+        # announced, as Shoal did before issue 12 (raw records, no probing).
+        for name, target in (("2 started together", ("shoal", "<=", 300, "≤ 300 ms")),
+                             ("join a running mesh of 4", ("shoal", "<=", 200, "≤ 200 ms"))):
+            shoal, probing = results.get(name, []), results.get(name + ", probing", [])
+            ratio = [a / b for a, b in zip(shoal, probing)] if shoal and probing else []
+            self.report.add(group, name, shoal, "ms",
+                            baseline="the same, the service probed first (before issue 12)",
+                            baseline_values=probing, ratio=ratio, target=target,
+                            note=error or "no result")
+            if shoal and probing:
+                log(f"  {name}: {statistics.median(shoal):.0f} ms, probing "
+                    f"{statistics.median(probing):.0f} ms, ratio {statistics.median(ratio):.2f}")
         for name, target in rows:
             self.report.add(group, name, results.get(name, []), "ms", target=target,
                             note=error or "no result")
@@ -628,165 +819,13 @@ class Bench:
             pass
         return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()}
 
-    def write_plot(self, results_dir):
-        if not self.plot:
-            return None
-        dat = os.path.join(results_dir, "throughput.dat")
-        cols = ("per-message", "batched", "shoal")
-        with open(dat, "w") as f:
-            f.write("# size  " + "  ".join(f"{c}_median {c}_min {c}_max" for c in cols) + "\n")
-            for size in sorted(self.plot):
-                fields = [str(size)]
-                for c in cols:
-                    v = self.plot[size].get(c)
-                    fields += [f"{statistics.median(v):.3f}", f"{min(v):.3f}", f"{max(v):.3f}"] \
-                        if v else ["NaN", "NaN", "NaN"]
-                f.write(" ".join(fields) + "\n")
-        if shutil.which("gnuplot") is None:
-            log("gnuplot is not installed: no plot (tools/bench installs it when run as root)")
-            return None
-        png = os.path.join(results_dir, "throughput.png")
-        script = f"""
-set terminal pngcairo size 900,560 noenhanced font ",11"
-set output '{png}'
-set title "One-way throughput over loopback, two processes ({self.machine()['cpu']})"
-set logscale xy
-set xrange [40:1600000]
-set xlabel "message size (bytes)"
-set ylabel "payload MB/s (median, bars: min-max of {self.runs} runs)"
-set xtics ("64 B" 64, "1 KiB" 1024, "64 KiB" 65536, "1 MiB" 1048576)
-set key top left
-set grid
-plot '{dat}' using 1:2:3:4 with yerrorlines lw 2 title "raw per-message (one write per frame)", \\
-     '' using 1:5:6:7 with yerrorlines lw 2 title "raw batched (64 KiB writes)", \\
-     '' using 1:8:9:10 with yerrorlines lw 2 title "Shoal (libshoal, node to node)"
-"""
-        out = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
-        if out.returncode != 0:
-            # pngcairo may be missing from a minimal gnuplot: fall back to png
-            script = script.replace("pngcairo", "png")
-            out = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
-        if out.returncode != 0:
-            log(f"gnuplot failed: {out.stderr.strip()}")
-            return None
-        return png
-
-
-# Discovery on the namespace LAN (tools/lan): nodes with mDNS discovery in
-# separate network namespaces, each logging on the shared monotonic clock
-# when it started and when it saw each peer connected.
-
-
-class LanDiscovery:
-    HOSTS = 16
-
-    def __init__(self, bench, lan):
-        self.bench = bench
-        self.lan = lan
-        # A LAN of our own, beside any other a developer may have up.
-        self.env = dict(os.environ, LAN_ROOT=os.path.join(tempfile.gettempdir(), "shoal-bench-lan"),
-                        LAN_PREFIX="sbn", SHOAL_BUILDDIR=bench.build)
-
-    def lan_cmd(self, *args, timeout=180):
-        out = subprocess.run([self.lan, *args], env=self.env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, timeout=timeout)
-        if out.returncode != 0:
-            raise BenchError(f"tools/lan {args[0]} failed: {out.stderr.strip()[-300:]}")
-
-    def start(self, host, expect):
-        h = Helper([self.lan, "run", f"h{host}", self.bench.node, "mesh", "--name", f"h{host}",
-                    "--peers", str(expect)], env=self.env, name=f"mesh h{host}")
-        h.info = h.read_json(want="id", timeout=20)
-        return h
-
-    @staticmethod
-    def wait_event(helper, pred, timeout=20):
-        for obj in helper.lines:
-            if pred(obj):
-                return obj
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                obj = helper.read_json(timeout=max(0.01, deadline - time.monotonic()))
-            except BenchError as e:
-                seen = sum(1 for o in helper.lines if o.get("event") == "connected")
-                raise BenchError(f"{e} ({seen} peers connected; {helper.last_error()})")
-            if pred(obj):
-                return obj
-
-    @staticmethod
-    def stop_all(helpers):
-        for h in helpers:
-            try:
-                h.proc.stdin.close()
-            except OSError:
-                pass
-        for h in helpers:
-            h.stop()
-
-    def join(self):
-        mesh = []
-        times = []
-        try:
-            for i in range(1, 9):
-                mesh.append(self.start(i, 7))
-            for h in mesh:
-                self.wait_event(h, lambda o: o.get("event") == "full", timeout=30)
-            for run in range(self.bench.runs):
-                newcomer = self.start(9, 8)
-                try:
-                    nid, t0 = newcomer.info["id"], newcomer.info["t_us"]
-                    ends = [self.wait_event(newcomer, lambda o: o.get("event") == "full")["t_us"]]
-                    for h in mesh:
-                        ends.append(self.wait_event(h, lambda o: o.get("peer") == nid)["t_us"])
-                    times.append((max(ends) - t0) / 1000)
-                finally:
-                    self.stop_all([newcomer])
-                # Let the mesh see it leave before the next one comes.
-                time.sleep(0.3)
-        finally:
-            self.stop_all(mesh)
-        return times
-
-    def together(self, n):
-        times = []
-        for run in range(self.bench.runs):
-            # Cold starts: the previous nodes' goodbyes must have reached every
-            # avahi-daemon first. (Restarting a whole mesh within milliseconds
-            # of stopping it is another matter, and a known engine problem.)
-            time.sleep(1.0)
-            nodes = []
-            try:
-                for i in range(1, n + 1):
-                    nodes.append(Helper([self.lan, "run", f"h{i}", self.bench.node, "mesh",
-                                         "--name", f"h{i}", "--peers", str(n - 1)],
-                                        env=self.env, name=f"mesh h{i}"))
-                starts = [self.wait_event(h, lambda o: o.get("event") == "start")["t_us"]
-                          for h in nodes]
-                fulls = [self.wait_event(h, lambda o: o.get("event") == "full", timeout=30)["t_us"]
-                         for h in nodes]
-                times.append((max(fulls) - max(starts)) / 1000)
-            finally:
-                self.stop_all(nodes)
-        return times
-
-    def run(self):
-        self.lan_cmd("down", timeout=60)  # whatever an interrupted run left
-        self.lan_cmd("up", str(self.HOSTS))
-        try:
-            return {"join a running mesh of 8": self.join(),
-                    "8 started together": self.together(8),
-                    "16 started together": self.together(16)}
-        finally:
-            self.lan_cmd("down", timeout=60)
-
-
 def main():
     ap = argparse.ArgumentParser(description="Shoal's benchmarks against their baselines")
     ap.add_argument("--builddir", required=True)
     ap.add_argument("--quick", action="store_true", help="short runs (about two minutes)")
     ap.add_argument("--runs", type=int, default=5, help="repetitions per figure (at least 5)")
-    ap.add_argument("--only", default="throughput,rtt,broadcast,dbus,memory,discovery",
+    ap.add_argument("--only",
+                    default="throughput,rtt,tls,broadcast,groups,dbus,memory,acks,flood,pair,discovery",
                     help="comma-separated groups to run")
     ap.add_argument("--results", default=None, help="directory for JSON, table and plot")
     args = ap.parse_args()
@@ -799,8 +838,11 @@ def main():
     os.makedirs(results_dir, exist_ok=True)
     started = time.monotonic()
     groups = {"throughput": bench.bench_throughput, "rtt": bench.bench_rtt,
-              "broadcast": bench.bench_broadcast, "dbus": bench.bench_dbus,
-              "memory": bench.bench_memory, "discovery": bench.bench_discovery}
+              "tls": bench.bench_tls, "broadcast": bench.bench_broadcast,
+              "groups": lambda: group_bench.bench_groups(bench), "dbus": bench.bench_dbus,
+              "memory": bench.bench_memory, "acks": bench.bench_acks, "flood": bench.bench_flood,
+              "pair": bench.bench_pair,
+              "discovery": bench.bench_discovery}
     for name in args.only.split(","):
         if name not in groups:
             ap.error(f"unknown group {name}")
@@ -818,11 +860,16 @@ def main():
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     doc = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine,
            "quick": args.quick, "runs": args.runs, "seconds": round(time.monotonic() - started, 1),
-           "rows": bench.report.rows, "measurements": bench.raw_results}
+           "rows": bench.report.rows, "measurements": bench.raw_results,
+           "dds": {"label": bench.dds.label, "version": bench.dds.version,
+                   "domain": bench.dds.domain,
+                   "cyclonedds_uri": bench.dds.env()["CYCLONEDDS_URI"],
+                   "targets": dds_targets(bench.report)}}
     for name in (f"bench-{stamp}.json", "latest.json"):
         with open(os.path.join(results_dir, name), "w") as f:
             json.dump(doc, f, indent=1, ensure_ascii=False)
-    png = bench.write_plot(results_dir)
+    png = throughput_plot(bench, results_dir)
+    dds_png = dds_plot(bench, results_dir)
     with open(os.path.join(results_dir, "latest.md"), "w") as f:
         f.write(f"Measured {doc['date']} on {machine['cpu']} ({machine['cores']} cores, "
                 f"Linux {machine['kernel']}); median of {args.runs} runs"
@@ -833,8 +880,16 @@ def main():
     print(table)
     print(f"\nJSON: {os.path.join(results_dir, 'latest.json')}"
           + (f"\nplot: {png}" if png else "")
+          + (f"\nplot: {dds_png}" if dds_png else "")
           + f"\ntook {doc['seconds']:.0f} s")
-    failed = [r["name"] for r in bench.report.rows if r.get("pass") is False]
+    targets = dds_targets(bench.report)
+    if targets:
+        print(f"\nagainst {bench.dds.label}:")
+        for t in targets:
+            print(f"  {t['name']}, {t['target']}: {t['state']}"
+                  + (f" ({si(t['ratio'])}×)" if "ratio" in t else ""))
+    failed = [f"{r['name']} ({r['target']['text']})" for r in bench.report.rows
+              if r.get("pass") is False]
     if failed:
         print(f"targets missed: {len(failed)}: " + "; ".join(failed))
     return 0

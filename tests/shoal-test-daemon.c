@@ -79,6 +79,120 @@ shoal_test_make_tmpdir (void)
   return dir;
 }
 
+/**
+ * shoal_test_remove_tree:
+ * @path: a directory a test made, with everything in it
+ *
+ * Removes @path and all it holds, so that tests leave nothing behind.
+ */
+void
+shoal_test_remove_tree (const gchar *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL &&
+         g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
+    {
+      g_autofree gchar *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        shoal_test_remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+#define GROUPS_FILE "process-groups"
+
+/**
+ * shoal_test_run_isolated:
+ *
+ * Runs the calling test's body in a subprocess whose TMPDIR is a directory
+ * of this process's. Once the body ends, however it ends, this process
+ * kills every process group the body noted (shoal_test_note_process_group()),
+ * removes the directory and fails the test if the body failed. A test that
+ * dies on a failed assertion leaves nothing behind.
+ *
+ * Returns: %TRUE in the subprocess, which runs the body; %FALSE here
+ */
+gboolean
+shoal_test_run_isolated (void)
+{
+  g_autofree gchar *tmpdir = NULL;
+  g_autofree gchar *old_tmpdir = NULL;
+  g_autofree gchar *groups_path = NULL;
+  g_autofree gchar *groups = NULL;
+
+  if (g_test_subprocess ())
+    return TRUE;
+
+  tmpdir = shoal_test_make_tmpdir ();
+  old_tmpdir = g_strdup (g_getenv ("TMPDIR"));
+  g_setenv ("TMPDIR", tmpdir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (old_tmpdir != NULL)
+    g_setenv ("TMPDIR", old_tmpdir, TRUE);
+  else
+    g_unsetenv ("TMPDIR");
+
+  groups_path = g_build_filename (tmpdir, GROUPS_FILE, NULL);
+  if (g_file_get_contents (groups_path, &groups, NULL, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (groups, "\n", -1);
+
+      for (gsize i = 0; lines[i] != NULL; i++)
+        {
+          gint64 pgid = g_ascii_strtoll (lines[i], NULL, 10);
+
+          if (pgid > 1)
+            kill (-(pid_t) pgid, SIGKILL);
+        }
+    }
+  shoal_test_remove_tree (tmpdir);
+  g_assert_false (g_file_test (tmpdir, G_FILE_TEST_EXISTS));
+  /* Not g_test_trap_assert_passed (): the tests after this one still run. */
+  if (!g_test_trap_has_passed ())
+    g_test_fail ();
+  return FALSE;
+}
+
+/**
+ * shoal_test_note_process_group:
+ * @pgid: a process group the body started (a child made a session leader)
+ *
+ * In the body of shoal_test_run_isolated(): asks the parent to kill @pgid
+ * once the body ends, for the grandchildren that outlive a failed test.
+ * A body that ends well has stopped them and calls
+ * shoal_test_forget_process_groups().
+ */
+void
+shoal_test_note_process_group (GPid pgid)
+{
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (), GROUPS_FILE, NULL);
+  g_autofree gchar *line = g_strdup_printf ("%d\n", (int) pgid);
+  FILE *file;
+
+  g_assert_true (g_test_subprocess ());
+  file = fopen (path, "a");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fputs (line, file), >=, 0);
+  g_assert_cmpint (fclose (file), ==, 0);
+}
+
+void
+shoal_test_forget_process_groups (void)
+{
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (), GROUPS_FILE, NULL);
+
+  g_remove (path);
+}
+
 /* A test that fails aborts; its children must not outlive it, holding the
  * TAP pipe open until meson's timeout. */
 static void
@@ -130,8 +244,12 @@ shoal_test_bus_new (void)
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GDataInputStream) reader = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *listen = g_strdup_printf ("--address=unix:tmpdir=%s", g_get_tmp_dir ());
+  g_autofree gchar *listen = NULL;
 
+  /* The socket goes in a directory of our own, removed with the bus: a
+   * dbus-daemon that is killed cannot remove it itself. */
+  bus->socket_dir = shoal_test_make_tmpdir ();
+  listen = g_strdup_printf ("--address=unix:dir=%s", bus->socket_dir);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   bus->process = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--session",
@@ -162,6 +280,8 @@ shoal_test_bus_free (ShoalTestBus *bus)
   g_subprocess_force_exit (bus->process);
   g_subprocess_wait (bus->process, NULL, NULL);
   g_clear_object (&bus->process);
+  shoal_test_remove_tree (bus->socket_dir);
+  g_free (bus->socket_dir);
   g_free (bus->address);
   g_free (bus);
 }
@@ -213,6 +333,51 @@ shoal_test_daemon_start (const gchar         *name,
                          const gchar         *tmpdir,
                          const gchar * const *extra_args)
 {
+  return shoal_test_daemon_start_on_bus (shoal_test_bus_new (), name, tmpdir, extra_args);
+}
+
+/**
+ * shoal_test_daemon_start_on_bus:
+ * @bus: (transfer full): a bus from shoal_test_bus_new() with no shoald yet
+ * @name: the node's name, also its state directory under @tmpdir
+ * @tmpdir: a scratch directory
+ * @extra_args: (nullable): more shoald options
+ *
+ * Like shoal_test_daemon_start(), on a bus the test made first: it can
+ * listen there for signals that shoald sends as soon as it starts.
+ *
+ * Returns: (transfer full): the running daemon, which owns @bus
+ */
+ShoalTestDaemon *
+shoal_test_daemon_start_on_bus (ShoalTestBus        *bus,
+                                const gchar         *name,
+                                const gchar         *tmpdir,
+                                const gchar * const *extra_args)
+{
+  return shoal_test_daemon_start_full (bus, name, tmpdir, extra_args, FALSE);
+}
+
+/**
+ * shoal_test_daemon_start_full:
+ * @bus: (transfer full): a bus from shoal_test_bus_new() with no shoald yet
+ * @name: the node's name, also its state directory under @tmpdir
+ * @tmpdir: a scratch directory
+ * @extra_args: (nullable): more shoald options
+ * @mdns: leave mDNS on (no --no-avahi): only where no system bus with an
+ *   avahi-daemon can be reached, so that nothing is announced on the
+ *   machine's own network (point DBUS_SYSTEM_BUS_ADDRESS nowhere first)
+ *
+ * Like shoal_test_daemon_start_on_bus(), optionally with mDNS.
+ *
+ * Returns: (transfer full): the running daemon, which owns @bus
+ */
+ShoalTestDaemon *
+shoal_test_daemon_start_full (ShoalTestBus        *bus,
+                              const gchar         *name,
+                              const gchar         *tmpdir,
+                              const gchar * const *extra_args,
+                              gboolean             mdns)
+{
   g_autoptr(ShoalTestDaemon) daemon = g_new0 (ShoalTestDaemon, 1);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -221,7 +386,7 @@ shoal_test_daemon_start (const gchar         *name,
   guint watch_id;
   gsize i;
 
-  daemon->bus = shoal_test_bus_new ();
+  daemon->bus = bus;
   daemon->name = g_strdup (name);
   daemon->state_dir = g_build_filename (tmpdir, name, NULL);
 
@@ -230,7 +395,8 @@ shoal_test_daemon_start (const gchar         *name,
   g_ptr_array_add (argv, daemon->name);
   g_ptr_array_add (argv, (gpointer) "--state-dir");
   g_ptr_array_add (argv, daemon->state_dir);
-  g_ptr_array_add (argv, (gpointer) "--no-avahi");
+  if (!mdns)
+    g_ptr_array_add (argv, (gpointer) "--no-avahi");
   g_ptr_array_add (argv, (gpointer) "--listen");
   g_ptr_array_add (argv, (gpointer) "127.0.0.1");
   g_ptr_array_add (argv, (gpointer) "--port");
@@ -360,6 +526,22 @@ shoal_test_connect_pair (ShoalTestDaemon *a,
   g_assert_true (shoal_test_wait_until (pair_connected, &pair, SHOAL_TEST_TIMEOUT_MS));
 }
 
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
 /**
  * shoal_test_run:
  * @argv: the program and its arguments
@@ -368,6 +550,8 @@ shoal_test_connect_pair (ShoalTestDaemon *a,
  * @input: (nullable): its standard input
  * @stdout_out: (out) (optional): what it printed
  * @stderr_out: (out) (optional): what it printed on stderr
+ *
+ * Runs @argv to its end, or kills it after %SHOAL_TEST_TIMEOUT_MS.
  *
  * Returns: its exit status, or -1 if it was killed by a signal
  */
@@ -384,6 +568,7 @@ shoal_test_run (const gchar * const *argv,
   g_autoptr(GBytes) out = NULL;
   g_autoptr(GBytes) err = NULL;
   g_autoptr(GBytes) empty = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   gsize i;
 
@@ -401,7 +586,18 @@ shoal_test_run (const gchar * const *argv,
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   empty = g_bytes_new_static ("", 0);
-  g_subprocess_communicate (process, input != NULL ? input : empty, NULL, &out, &err, &error);
+  /* Bounded: a program that should have exited fails the test at once
+   * instead of holding it until meson's timeout. */
+  g_subprocess_communicate_async (process, input != NULL ? input : empty, NULL,
+                                  communicated_cb, &result);
+  if (!shoal_test_wait_until (have_result, &result, SHOAL_TEST_TIMEOUT_MS))
+    {
+      g_subprocess_force_exit (process);
+      shoal_test_wait_until (have_result, &result, SHOAL_TEST_TIMEOUT_MS);
+      g_test_message ("%s still ran after %u ms: killed", argv[0], SHOAL_TEST_TIMEOUT_MS);
+    }
+  g_assert_nonnull (result);
+  g_subprocess_communicate_finish (process, result, &out, &err, &error);
   g_assert_no_error (error);
 
   /* Empty output may come back as NULL bytes or a NULL pointer: make it "". */

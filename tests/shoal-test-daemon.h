@@ -23,6 +23,7 @@ typedef struct {
   GSubprocess     *process;     /* (owned) */
   gchar           *address;     /* (owned) */
   GDBusConnection *connection;  /* (owned) */
+  gchar           *socket_dir;  /* (owned): removed with the bus */
 } ShoalTestBus;
 
 /* One running shoald on its own bus. */
@@ -41,6 +42,10 @@ gboolean         shoal_test_skip_unless     (gboolean           condition,
 gboolean         shoal_test_have_program    (const gchar       *name);
 const gchar     *shoal_test_build_path      (const gchar       *relative);
 gchar           *shoal_test_make_tmpdir     (void);
+void             shoal_test_remove_tree     (const gchar       *path);
+gboolean         shoal_test_run_isolated    (void);
+void             shoal_test_note_process_group (GPid            pgid);
+void             shoal_test_forget_process_groups (void);
 
 ShoalTestBus    *shoal_test_bus_new         (void);
 void             shoal_test_bus_free        (ShoalTestBus      *bus);
@@ -51,6 +56,15 @@ GSubprocessLauncher *shoal_test_launcher_new (const gchar      *bus_address,
 ShoalTestDaemon *shoal_test_daemon_start    (const gchar       *name,
                                              const gchar       *tmpdir,
                                              const gchar * const *extra_args);
+ShoalTestDaemon *shoal_test_daemon_start_on_bus (ShoalTestBus        *bus,
+                                                 const gchar         *name,
+                                                 const gchar         *tmpdir,
+                                                 const gchar * const *extra_args);
+ShoalTestDaemon *shoal_test_daemon_start_full (ShoalTestBus        *bus,
+                                               const gchar         *name,
+                                               const gchar         *tmpdir,
+                                               const gchar * const *extra_args,
+                                               gboolean             mdns);
 void             shoal_test_daemon_stop     (ShoalTestDaemon   *daemon);
 void             shoal_test_daemon_free     (ShoalTestDaemon   *daemon);
 gboolean         shoal_test_daemon_sees_connected (ShoalTestDaemon *daemon,

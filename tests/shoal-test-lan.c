@@ -17,13 +17,50 @@
 #include "shoal-test-lan.h"
 
 /**
- * shoal_test_lan_missing:
+ * shoal_test_lan_name:
+ * @base: a namespace prefix or a LAN root directory
  *
- * Returns: (transfer full) (nullable): why this machine cannot build a
- *   namespace LAN (not root, a tool missing), or %NULL if it can
+ * Several checkouts may run their LAN suites on one machine at once: each
+ * sets SHOAL_TEST_LAN_TAG to something of its own, and its LANs' names and
+ * directories end with it.
+ *
+ * Returns: (transfer full): @base, tagged
  */
 gchar *
-shoal_test_lan_missing (void)
+shoal_test_lan_name (const gchar *base)
+{
+  const gchar *tag = g_getenv ("SHOAL_TEST_LAN_TAG");
+
+  return g_strconcat (base, tag != NULL ? tag : "", NULL);
+}
+
+/* `tools/lan check`: what ip netns says here, in one line, or nothing. */
+static gchar *
+netns_missing (const gchar *lan_path)
+{
+  g_autoptr(GSubprocess) check = NULL;
+  g_autofree gchar *said = NULL;
+
+  check = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            NULL, lan_path, "check", NULL);
+  if (check == NULL || !g_subprocess_communicate_utf8 (check, NULL, NULL, NULL, &said, NULL))
+    return g_strdup ("tools/lan check did not run");
+  if (g_subprocess_get_successful (check))
+    return NULL;
+  g_strstrip (said);
+  return g_steal_pointer (&said);
+}
+
+/**
+ * shoal_test_lan_missing:
+ * @lan_path: tools/lan
+ *
+ * Returns: (transfer full) (nullable): why this machine cannot build a
+ *   namespace LAN (not root, a tool missing, ip netns unusable), or %NULL
+ *   if it can
+ */
+gchar *
+shoal_test_lan_missing (const gchar *lan_path)
 {
   const gchar *tools[] = { "ip", "avahi-daemon", "dbus-daemon", "unshare" };
   g_autofree gchar *path = g_strdup_printf ("%s:/usr/sbin:/sbin", g_getenv ("PATH"));
@@ -46,7 +83,7 @@ shoal_test_lan_missing (void)
         return g_strdup_printf ("needs %s, which is not installed", tools[i]);
     }
 
-  return NULL;
+  return netns_missing (lan_path);
 }
 
 /* A failed assertion aborts the test program before its teardown: what it
@@ -132,5 +169,80 @@ shoal_test_wait_exit (GSubprocess *process,
         g_main_context_iteration (NULL, TRUE);
       return FALSE;
     }
+  return TRUE;
+}
+
+typedef struct {
+  gboolean  done;
+  gchar    *output;
+} Communication;
+
+static void
+communicate_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Communication *communication = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &communication->output, NULL, NULL);
+  communication->done = TRUE;
+}
+
+/**
+ * shoal_test_lan_run:
+ * @launcher: from shoal_test_lan_launcher(), with stdout piped and stderr merged
+ * @argv: (array zero-terminated=1): tools/lan and its arguments
+ * @timeout_ms: how long it may take
+ * @error: return location for a #GError saying what failed, with the output
+ *
+ * Runs tools/lan and waits for it, iterating the default main context so
+ * that no signal from a host is held up.
+ *
+ * Returns: %TRUE if it succeeded in time
+ */
+gboolean
+shoal_test_lan_run (GSubprocessLauncher  *launcher,
+                    const gchar * const  *argv,
+                    guint                 timeout_ms,
+                    GError              **error)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree gchar *command = g_strjoinv (" ", (gchar **) argv);
+  g_autofree gchar *output = NULL;
+  Communication communication = { FALSE, NULL };
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  process = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (process == NULL)
+    return FALSE;
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &communication);
+  timeout_id = g_timeout_add (timeout_ms, flag_cb, &timed_out);
+  while (!communication.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!communication.done)
+    {
+      g_subprocess_force_exit (process);
+      while (!communication.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_free (communication.output);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no answer within %u ms",
+                   command, timeout_ms);
+      return FALSE;
+    }
+  g_source_remove (timeout_id);
+  output = communication.output;
+  shoal_test_wait_exit (process, timeout_ms);
+
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed (exit %d): %s", command,
+                   g_subprocess_get_exit_status (process), output != NULL ? output : "");
+      return FALSE;
+    }
+
+  g_test_message ("%s: ok", command);
   return TRUE;
 }

@@ -10,11 +10,16 @@
 
 G_BEGIN_DECLS
 
-gchar               *shoal_test_lan_missing  (void);
+gchar               *shoal_test_lan_name     (const gchar      *base);
+gchar               *shoal_test_lan_missing  (const gchar      *lan_path);
 GSubprocessLauncher *shoal_test_lan_launcher (GSubprocessFlags  flags,
                                               const gchar      *lan_prefix,
                                               const gchar      *lan_root);
 gboolean             shoal_test_wait_exit    (GSubprocess      *process,
                                               guint             timeout_ms);
+gboolean             shoal_test_lan_run      (GSubprocessLauncher  *launcher,
+                                              const gchar * const  *argv,
+                                              guint                 timeout_ms,
+                                              GError              **error);
 
 G_END_DECLS

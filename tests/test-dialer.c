@@ -11,6 +11,7 @@
 typedef struct {
   guint               due;
   guint               failed;
+  GError             *error;        /* (owned) (nullable) the last failure's */
   GSocketConnection  *connection;
   gint64              due_at;
 } Owner;
@@ -34,9 +35,14 @@ owner_connected (gpointer           user_data,
 }
 
 static void
-owner_failed (gpointer user_data)
+owner_failed (gpointer      user_data,
+              const GError *error)
 {
-  ((Owner *) user_data)->failed++;
+  Owner *owner = user_data;
+
+  owner->failed++;
+  g_clear_error (&owner->error);
+  owner->error = error != NULL ? g_error_copy (error) : NULL;
 }
 
 static const ShoalDialerCallbacks callbacks = {
@@ -89,9 +95,11 @@ test_backoff (void)
   gint64 first, second, third;
 
   g_test_summary ("A dialer waits nothing at first, 250 ms after a failure, twice as long "
-                  "after each further failure, and nothing again after a success");
+                  "after each further failure, and nothing again after a success; it "
+                  "counts the failures in a row");
 
   g_assert_cmpint (time_wait (dialer, &owner), <, 100);
+  g_assert_cmpuint (shoal_dialer_get_failures (dialer), ==, 0);
 
   shoal_dialer_failed (dialer);
   first = time_wait (dialer, &owner);
@@ -102,6 +110,7 @@ test_backoff (void)
   g_assert_cmpint (first, >=, 240);
   g_assert_cmpint (second, >=, 490);
   g_assert_cmpint (third, >=, 990);
+  g_assert_cmpuint (shoal_dialer_get_failures (dialer), ==, 3);
 
   /* Busy while waiting: a second schedule does not stack a second wait. */
   shoal_dialer_schedule (dialer, 0);
@@ -111,6 +120,7 @@ test_backoff (void)
   g_assert_false (shoal_dialer_is_busy (dialer));
 
   shoal_dialer_succeeded (dialer);
+  g_assert_cmpuint (shoal_dialer_get_failures (dialer), ==, 0);
   g_assert_cmpint (time_wait (dialer, &owner), <, 100);
   g_assert_cmpuint (owner.failed, ==, 0);
 
@@ -148,7 +158,6 @@ test_connect (void)
 
   shoal_dialer_dial (dialer, addresses);
   g_assert_true (shoal_dialer_is_dialling (dialer));
-  g_assert_true (shoal_dialer_has_dialled (dialer));
   while (!connected)
     {
       g_main_context_iteration (NULL, TRUE);
@@ -171,7 +180,8 @@ test_refused (void)
   g_autoptr(GSocketListener) listener = NULL;
   g_autoptr(GPtrArray) addresses = listen_on_loopback (&listener);
 
-  g_test_summary ("A dial that no address answers reports a failure");
+  g_test_summary ("A dial that no address answers reports a failure, with the error of "
+                  "the last address");
 
   /* The port was ours a moment ago; nobody listens on it now. */
   g_socket_listener_close (listener);
@@ -179,6 +189,8 @@ test_refused (void)
   while (owner.failed == 0)
     g_main_context_iteration (NULL, TRUE);
   g_assert_null (owner.connection);
+  g_assert_error (owner.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&owner.error);
 
   shoal_dialer_free (dialer);
 }

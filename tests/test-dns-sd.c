@@ -36,8 +36,8 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
 }
 
-/* A TXT record of the given items, which may hold NULs (@lengths, or -1 for a
- * nul-terminated item). */
+/* A TXT record of the given items in their order, which may hold NULs
+ * (@lengths, or -1 for a nul-terminated item). */
 static AvahiStringList *
 txt_new (const gchar * const *items,
          const gssize        *lengths)
@@ -51,7 +51,8 @@ txt_new (const gchar * const *items,
 
       txt = avahi_string_list_add_arbitrary (txt, (const guint8 *) items[i], length);
     }
-  return txt;
+  /* Avahi adds at the head. */
+  return avahi_string_list_reverse (txt);
 }
 
 static GInetSocketAddress *
@@ -92,10 +93,10 @@ test_txt_round_trip (void)
   g_autofree gchar *id = NULL;
   g_autofree gchar *session_id = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  const gchar *expected[] = { "id=" ID_A, "port=04242", "proto=1", "session=" ID_B, NULL };
+  const gchar *expected[] = { "id=" ID_A, "port=04242", "proto=2", "session=" ID_B, NULL };
   AvahiStringList *item;
 
-  g_test_summary ("The TXT record a node announces holds exactly its port, proto=1, its "
+  g_test_summary ("The TXT record a node announces holds exactly its port, proto=2, its "
                   "id and its session, and reads back as that id and session");
 
   for (item = txt; item != NULL; item = avahi_string_list_get_next (item))
@@ -106,7 +107,7 @@ test_txt_round_trip (void)
   g_assert_cmpstrv (items->pdata, expected);
 
   proto = shoal_dns_sd_txt_lookup (txt, "proto");
-  g_assert_cmpstr (proto, ==, "1");
+  g_assert_cmpstr (proto, ==, "2");
 
   g_assert_true (shoal_dns_sd_txt_parse (txt, "kitchen", &id, &session_id));
   g_assert_cmpstr (id, ==, ID_A);
@@ -194,6 +195,8 @@ test_txt_refused (void)
     { { "proto=one", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1 } },
     { { "proto=1x", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1 } },
     { { "proto= 1", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1 } },
+    /* GLib's number parser skips a vertical tab (tests/fuzz/fuzz-dns-sd-txt). */
+    { { "proto=\v1", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1 } },
     { { "proto=4294967296", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1 } },
     { { "proto=1\0" "2", "id=" ID_A, "session=" ID_B, NULL }, { 9, -1, -1 } },
     /* id */
@@ -240,6 +243,47 @@ test_txt_refused (void)
       g_assert_false (shoal_dns_sd_txt_parse (txt, "kitchen", &id, &session_id));
       g_assert_null (id);
       g_assert_null (session_id);
+    }
+}
+
+static void
+test_txt_keys (void)
+{
+  const struct {
+    const gchar *items[5];
+    gssize       lengths[5];
+    const gchar *id;       /* NULL: refused */
+    const gchar *session;
+  } cases[] = {
+    /* Keys compare without regard to ASCII case. */
+    { { "PROTO=1", "Id=" ID_A, "SESSION=" ID_B, NULL }, { -1, -1, -1 }, ID_A, ID_B },
+    /* Only the first string with a key counts. */
+    { { "proto=1", "id=" ID_A, "id=" ID_B, "session=" ID_B, NULL }, { -1, -1, -1, -1 }, ID_A, ID_B },
+    { { "proto=1", "id", "id=" ID_A, "session=" ID_B, NULL }, { -1, -1, -1, -1 }, NULL, NULL },
+    /* A NUL in a string's key makes it another key: it neither gives the
+     * value nor hides a later string with the key. Found by
+     * tests/fuzz/fuzz-dns-sd-txt: avahi_string_list_find() compares keys as
+     * C strings, and all of these went the other way. */
+    { { "proto=1", "id\0=" ID_A, "session=" ID_B, NULL }, { -1, 36, -1 }, NULL, NULL },
+    { { "proto=1", "id\0junk=" ID_B, "id=" ID_A, "session=" ID_B, NULL }, { -1, 40, -1, -1 }, ID_A, ID_B },
+    { { "proto=1", "session\0x", "id=" ID_A, "session=" ID_B, NULL }, { -1, 9, -1, -1 }, ID_A, ID_B },
+  };
+  gsize i;
+
+  g_test_summary ("TXT keys are read as RFC 6763 says: without regard to case, the first "
+                  "string with a key counts, and a key holding a NUL is another key");
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(AvahiStringList) txt = txt_new (cases[i].items, cases[i].lengths);
+      g_autofree gchar *id = NULL;
+      g_autofree gchar *session_id = NULL;
+
+      g_test_message ("case %" G_GSIZE_FORMAT, i);
+      g_assert_cmpint (shoal_dns_sd_txt_parse (txt, "kitchen", &id, &session_id), ==,
+                       cases[i].id != NULL);
+      g_assert_cmpstr (id, ==, cases[i].id);
+      g_assert_cmpstr (session_id, ==, cases[i].session);
     }
 }
 
@@ -404,6 +448,109 @@ test_addresses_merge (void)
   }
 }
 
+/* Raw records */
+
+static void
+test_instance_name (void)
+{
+  /* 30 bytes of name fit beside a space and the id in one 63-byte label. */
+  const gchar *long_name = "abcdefghijklmnopqrstuvwxyz0123456789";
+  g_autofree gchar *plain = shoal_dns_sd_instance_name ("kitchen", ID_A);
+  g_autofree gchar *cut = shoal_dns_sd_instance_name (long_name, ID_A);
+  g_autofree gchar *utf8 = shoal_dns_sd_instance_name ("ééééééééééééééééééééé", ID_A);
+  g_autofree gchar *empty = shoal_dns_sd_instance_name ("", ID_A);
+  g_autofree gchar *none = shoal_dns_sd_instance_name (NULL, ID_A);
+
+  g_test_summary ("The instance name is the node's name, a space and its id, within one "
+                  "63-byte DNS label, the name cut at a character boundary");
+
+  g_assert_cmpstr (plain, ==, "kitchen " ID_A);
+  g_assert_cmpuint (strlen (cut), ==, 63);
+  g_assert_cmpstr (cut, ==, "abcdefghijklmnopqrstuvwxyz0123 " ID_A);
+  /* 21 two-byte characters are 42 bytes: 15 of them (30 bytes) fit. */
+  g_assert_true (g_utf8_validate (utf8, -1, NULL));
+  g_assert_cmpuint (strlen (utf8), ==, 30 + 1 + 32);
+  g_assert_cmpstr (empty, ==, ID_A);
+  g_assert_cmpstr (none, ==, ID_A);
+}
+
+static void
+test_instance_label (void)
+{
+  const struct { const gchar *instance; const gchar *id; const gchar *label; } cases[] = {
+    { "kitchen " ID_A, ID_A, "kitchen" },
+    { "two words " ID_A, ID_A, "two words" },
+    /* Another id, a rename or a foreign instance: reported whole. */
+    { "kitchen " ID_A, ID_B, "kitchen " ID_A },
+    { "kitchen " ID_A " #2", ID_A, "kitchen " ID_A " #2" },
+    { "kitchen", ID_A, "kitchen" },
+    { ID_A, ID_A, ID_A },
+    { " " ID_A, ID_A, " " ID_A },
+  };
+
+  g_test_summary ("A browsed instance is reported by the name before its id");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *label = shoal_dns_sd_instance_label (cases[i].instance, cases[i].id);
+
+      g_assert_cmpstr (label, ==, cases[i].label);
+    }
+}
+
+static void
+test_host_label (void)
+{
+  g_autofree gchar *label = shoal_dns_sd_host_label (ID_A, ID_B);
+
+  g_test_summary ("The SRV target's label is shoal-, the id, - and 8 characters of the "
+                  "session id: one DNS label, unique to one start of one node");
+  g_assert_cmpstr (label, ==, "shoal-" ID_A "-fedcba98");
+  g_assert_cmpuint (strlen (label), <=, 63);
+}
+
+static void
+test_rdata (void)
+{
+  static const guint8 ptr_expected[] = {
+    3, 'a', '.', 'b', 6, '_', 's', 'h', 'o', 'a', 'l', 4, '_', 't', 'c', 'p',
+    5, 'l', 'o', 'c', 'a', 'l', 0,
+  };
+  static const guint8 srv_expected[] = {
+    0, 0, 0, 0, 0x10, 0x92, 3, 'h', 'o', 's', 5, 'l', 'o', 'c', 'a', 'l', 0,
+  };
+  g_autoptr(GBytes) ptr = shoal_dns_sd_ptr_rdata ("a.b", "_shoal._tcp.local");
+  g_autoptr(GBytes) srv = shoal_dns_sd_srv_rdata (4242, "hos", "local");
+  g_autoptr(GBytes) enumeration = shoal_dns_sd_ptr_rdata (NULL, "_shoal._tcp.local");
+  g_autoptr(AvahiStringList) strings = shoal_dns_sd_txt_build (ID_A, ID_B, 4242);
+  g_autoptr(GBytes) txt = shoal_dns_sd_txt_rdata (strings);
+  g_autofree gchar *too_long = g_strnfill (64, 'x');
+  g_autoptr(GBytes) refused = shoal_dns_sd_ptr_rdata (too_long, "local");
+  g_autoptr(GBytes) empty_label = shoal_dns_sd_srv_rdata (1, "h", "local..");
+  const guint8 *data;
+  gsize size;
+
+  g_test_summary ("PTR, SRV and TXT record data in DNS wire format: an instance label "
+                  "keeps its dots, SRV has priority and weight 0, TXT keeps its order, "
+                  "labels over 63 bytes or empty are refused");
+
+  data = g_bytes_get_data (ptr, &size);
+  g_assert_cmpmem (data, size, ptr_expected, sizeof ptr_expected);
+  data = g_bytes_get_data (enumeration, &size);
+  g_assert_cmpmem (data, size, ptr_expected + 4, sizeof ptr_expected - 4);
+  data = g_bytes_get_data (srv, &size);
+  g_assert_cmpmem (data, size, srv_expected, sizeof srv_expected);
+
+  /* "port=04242" leads, as shoal_dns_sd_txt_build() added it. */
+  data = g_bytes_get_data (txt, &size);
+  g_assert_cmpuint (size, >, 11);
+  g_assert_cmpuint (data[0], ==, strlen ("port=04242"));
+  g_assert_cmpmem (data + 1, 10, "port=04242", 10);
+
+  g_assert_null (refused);
+  g_assert_null (empty_label);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -414,10 +561,15 @@ main (int    argc,
   g_test_add_func ("/dns-sd/txt/orders-like-srv", test_txt_orders_like_srv);
   g_test_add_func ("/dns-sd/txt/accepted", test_txt_accepted);
   g_test_add_func ("/dns-sd/txt/refused", test_txt_refused);
+  g_test_add_func ("/dns-sd/txt/keys", test_txt_keys);
   g_test_add_func ("/dns-sd/txt/lookup", test_txt_lookup);
   g_test_add_func ("/dns-sd/address/from-avahi", test_address_from_avahi);
   g_test_add_func ("/dns-sd/address/rank", test_address_rank);
   g_test_add_func ("/dns-sd/address/merge", test_addresses_merge);
+  g_test_add_func ("/dns-sd/records/instance-name", test_instance_name);
+  g_test_add_func ("/dns-sd/records/instance-label", test_instance_label);
+  g_test_add_func ("/dns-sd/records/host-label", test_host_label);
+  g_test_add_func ("/dns-sd/records/rdata", test_rdata);
 
   return g_test_run ();
 }

@@ -34,11 +34,12 @@ static GBytes *
 make_data_frame (ShoalFrameType type,
                  GBytes        *payload)
 {
-  guint8 header[SHOAL_FRAME_HEADER_SIZE];
+  guint8 header[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE];
   GByteArray *frame = g_byte_array_new ();
 
-  shoal_frame_header_write (header, type, (guint32) g_bytes_get_size (payload));
-  g_byte_array_append (frame, header, SHOAL_FRAME_HEADER_SIZE);
+  /* The reader sees bodies whole, sequence number and all. */
+  shoal_frame_data_prefix (header, type, 1, g_bytes_get_size (payload));
+  g_byte_array_append (frame, header, sizeof header);
   if (g_bytes_get_size (payload) > 0)
     g_byte_array_append (frame, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   return g_byte_array_free_to_bytes (frame);
@@ -228,7 +229,7 @@ assert_stream_equal (Stream    *s,
 static void
 test_data_round_trip (void)
 {
-  const gsize sizes[] = { 0, SHOAL_FRAME_MAX_DATA_BODY };
+  const gsize sizes[] = { 0, SHOAL_FRAME_MAX_MESSAGE };
   gsize i;
 
   g_test_summary ("Empty and maximum-size (16 MiB) payloads pass through the "
@@ -249,7 +250,12 @@ test_data_round_trip (void)
       g_assert_no_error (error);
       g_assert_cmpuint (bodies->len, ==, 1);
       g_assert_cmpuint (g_array_index (types, guint8, 0), ==, SHOAL_FRAME_BROADCAST);
-      g_assert_true (g_bytes_equal (g_ptr_array_index (bodies, 0), payload));
+      {
+        g_autoptr(GBytes) got = NULL;
+
+        g_assert_true (shoal_frame_decode_data (g_ptr_array_index (bodies, 0), NULL, &got, &error));
+        g_assert_true (g_bytes_equal (got, payload));
+      }
       g_assert_cmpuint (shoal_frame_reader_get_pending (reader), ==, 0);
     }
 }
@@ -393,9 +399,7 @@ test_reader_zero_copy (void)
       gsize size;
       const guint8 *data = g_bytes_get_data (g_ptr_array_index (bodies, i), &size);
 
-      g_assert_cmpuint (size, ==, i);
-      if (size == 0)
-        continue;
+      g_assert_cmpuint (size, ==, i + SHOAL_FRAME_SEQ_SIZE);
       g_assert_true (data >= buffer + SHOAL_FRAME_HEADER_SIZE);
       g_assert_true (data + size <= buffer + stream->len);
     }
@@ -405,7 +409,10 @@ test_reader_zero_copy (void)
   for (i = 1; i < bodies->len; i++)
     {
       g_autoptr(GBytes) expected = pattern_bytes (i, (guint8) i);
-      g_assert_true (g_bytes_equal (g_ptr_array_index (bodies, i), expected));
+      g_autoptr(GBytes) got = NULL;
+
+      g_assert_true (shoal_frame_decode_data (g_ptr_array_index (bodies, i), NULL, &got, NULL));
+      g_assert_true (g_bytes_equal (got, expected));
     }
 }
 
@@ -434,7 +441,7 @@ test_reader_large_in_place (void)
                    SHOAL_FRAME_READ_NEED_MORE);
 
   big = shoal_frame_reader_get_buffer (reader, &space);
-  g_assert_cmpuint (space, ==, SHOAL_FRAME_HEADER_SIZE + body_length - prefix);
+  g_assert_cmpuint (space, ==, SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + body_length - prefix);
 
   /* Read the rest in pieces: every buffer continues the same allocation. */
   offset = prefix;
@@ -452,9 +459,14 @@ test_reader_large_in_place (void)
 
   g_assert_cmpint (shoal_frame_reader_pop (reader, &header, &body, NULL), ==,
                    SHOAL_FRAME_READ_FRAME);
-  g_assert_cmpuint (header.body_length, ==, body_length);
+  g_assert_cmpuint (header.body_length, ==, SHOAL_FRAME_SEQ_SIZE + body_length);
   g_assert_true (g_bytes_get_data (body, NULL) == big - prefix + SHOAL_FRAME_HEADER_SIZE);
-  g_assert_true (g_bytes_equal (body, payload));
+  {
+    g_autoptr(GBytes) got = NULL;
+
+    g_assert_true (shoal_frame_decode_data (body, NULL, &got, NULL));
+    g_assert_true (g_bytes_equal (got, payload));
+  }
   g_assert_cmpuint (shoal_frame_reader_get_pending (reader), ==, 0);
 }
 
@@ -511,7 +523,7 @@ test_reader_over_limit (void)
   } cases[] = {
     { SHOAL_FRAME_UNICAST, SHOAL_FRAME_MAX_DATA_BODY + 1 },
     { SHOAL_FRAME_BROADCAST, G_MAXUINT32 },
-    { SHOAL_FRAME_HELLO, SHOAL_FRAME_MAX_CONTROL_BODY + 1 },
+    { SHOAL_FRAME_HELLO, SHOAL_FRAME_MAX_HELLO_BODY + 1 },
     { SHOAL_FRAME_HELLO, 0 },
     { SHOAL_FRAME_GOODBYE, 1024 * 1024 },
     { SHOAL_FRAME_PING, 9 },
@@ -605,7 +617,7 @@ test_reader_over_limit (void)
     g_assert_cmpint (shoal_frame_reader_pop (reader, &header, &body, &error), ==,
                      SHOAL_FRAME_READ_ERROR);
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-    g_assert_nonnull (strstr (error->message, "16777217"));
+    g_assert_nonnull (strstr (error->message, "16777225"));
     g_assert_nonnull (strstr (error->message, "unicast"));
   }
 }

@@ -1,8 +1,9 @@
-/* test-frame.c: unit tests for the protocol v1 wire codec
+/* test-frame.c: unit tests for the protocol 2 wire codec
  *
  * Round trips of every frame type, every kind of malformed header and body,
- * version negotiation, and the hex examples of doc/PROTOCOL.md. The stream
- * reader has its own tests in test-frame-reader.c.
+ * version negotiation, the hello's accept and proof keys, and the hex
+ * examples of doc/PROTOCOL.md. The stream reader has its own tests in
+ * test-frame-reader.c; what TLS proves is tested with the node.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -17,6 +18,12 @@
 
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define ID_B "fedcba9876543210fedcba9876543210"
+
+/* The network key proof of the examples: the bytes 00 01 02 … 1f. */
+static const guint8 sample_proof[SHOAL_HELLO_PROOF_SIZE] = {
+  0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+  0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+};
 
 /* Helpers */
 
@@ -41,7 +48,8 @@ typedef struct {
   GVariant    *extra;      /* (nullable) floating */
 } HelloEdit;
 
-/* A valid hello body, with one key left out, replaced or added. */
+/* A valid protocol 2 hello body without a proof, with one key left out,
+ * replaced or added. */
 static GBytes *
 build_hello_body (const HelloEdit *edit)
 {
@@ -50,13 +58,14 @@ build_hello_body (const HelloEdit *edit)
     const gchar *key;
     GVariant *value;
   } entries[] = {
-    { "version", g_variant_new_uint32 (1) },
-    { "min-version", g_variant_new_uint32 (1) },
+    { "version", g_variant_new_uint32 (2) },
+    { "min-version", g_variant_new_uint32 (2) },
     { "id", g_variant_new_string (ID_A) },
     { "session", g_variant_new_string (ID_B) },
     { "name", g_variant_new_string ("kitchen") },
     { "port", g_variant_new_uint16 (4242) },
     { "features", g_variant_new_strv (NULL, 0) },
+    { "accept", g_variant_new_boolean (TRUE) },
   };
   gsize i;
 
@@ -85,16 +94,29 @@ frame_body (GBytes *frame)
                                  g_bytes_get_size (frame) - SHOAL_FRAME_HEADER_SIZE);
 }
 
+static GVariant *
+proof_variant (gsize size)
+{
+  g_autofree guint8 *bytes = g_malloc0 (size + 1);
+
+  for (gsize i = 0; i < size; i++)
+    bytes[i] = (guint8) i;
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, size, 1);
+}
+
+/* The hello of the examples in doc/PROTOCOL.md: it lets the receiver in and
+ * carries no proof. */
 static ShoalHello
 sample_hello (void)
 {
   ShoalHello hello = {
-    .version = 1,
-    .min_version = 1,
+    .version = 2,
+    .min_version = 2,
     .peer_id = g_strdup (ID_A),
     .session_id = g_strdup (ID_B),
     .name = g_strdup ("kitchen"),
     .port = 4242,
+    .accept = TRUE,
   };
 
   return hello;
@@ -107,13 +129,13 @@ test_header_round_trip (void)
 {
   const ShoalFrameType types[] = {
     SHOAL_FRAME_HELLO, SHOAL_FRAME_GOODBYE, SHOAL_FRAME_PING,
-    SHOAL_FRAME_PONG, SHOAL_FRAME_UNICAST, SHOAL_FRAME_BROADCAST,
+    SHOAL_FRAME_PONG, SHOAL_FRAME_ACK, SHOAL_FRAME_UNICAST, SHOAL_FRAME_BROADCAST,
   };
-  const gchar *names[] = { "hello", "goodbye", "ping", "pong", "unicast", "broadcast" };
-  const guint32 lengths[] = { 1, 0, 8, 8, 0x00abcdef, 0x00010000 };
+  const gchar *names[] = { "hello", "goodbye", "ping", "pong", "ack", "unicast", "broadcast" };
+  const guint32 lengths[] = { 1, 0, 8, 8, 8, 0x00abcdef, 0x00010000 };
   gsize i;
 
-  g_test_summary ("Headers are big-endian, v1 writes zero flags and reserved "
+  g_test_summary ("Headers are big-endian, writers put zero flags and reserved "
                   "bytes, readers ignore them, and every type has its name");
 
   for (i = 0; i < G_N_ELEMENTS (types); i++)
@@ -150,8 +172,9 @@ test_header_round_trip (void)
     }
 
   g_assert_cmpstr (shoal_frame_type_to_string (0), ==, "unknown");
-  g_assert_cmpstr (shoal_frame_type_to_string (0x05), ==, "unknown");
-  g_assert_cmpstr (shoal_frame_type_to_string (0x20), ==, "unknown");
+  g_assert_cmpstr (shoal_frame_type_to_string (0x05), ==, "peers");
+  g_assert_cmpstr (shoal_frame_type_to_string (0x06), ==, "unknown");
+  g_assert_cmpstr (shoal_frame_type_to_string (0x21), ==, "unknown");
   g_assert_cmpstr (shoal_frame_type_to_string (0xff), ==, "unknown");
 }
 
@@ -166,7 +189,8 @@ test_header_limits (void)
     { SHOAL_FRAME_HELLO, 0, FALSE },
     { SHOAL_FRAME_HELLO, 1, TRUE },
     { SHOAL_FRAME_HELLO, 4096, TRUE },
-    { SHOAL_FRAME_HELLO, 4097, FALSE },
+    { SHOAL_FRAME_HELLO, SHOAL_FRAME_MAX_HELLO_BODY, TRUE },
+    { SHOAL_FRAME_HELLO, SHOAL_FRAME_MAX_HELLO_BODY + 1, FALSE },
     { SHOAL_FRAME_HELLO, G_MAXUINT32, FALSE },
     { SHOAL_FRAME_GOODBYE, 0, TRUE },
     { SHOAL_FRAME_GOODBYE, 4096, TRUE },
@@ -178,19 +202,31 @@ test_header_limits (void)
     { SHOAL_FRAME_PONG, 7, FALSE },
     { SHOAL_FRAME_PONG, 8, TRUE },
     { SHOAL_FRAME_PONG, 16, FALSE },
-    { SHOAL_FRAME_UNICAST, 0, TRUE },
+    { SHOAL_FRAME_ACK, 0, FALSE },
+    { SHOAL_FRAME_ACK, 8, TRUE },
+    { SHOAL_FRAME_ACK, 16, FALSE },
+    { SHOAL_FRAME_UNICAST, 0, FALSE },
+    { SHOAL_FRAME_UNICAST, 7, FALSE },
+    { SHOAL_FRAME_UNICAST, 8, TRUE },
     { SHOAL_FRAME_UNICAST, SHOAL_FRAME_MAX_DATA_BODY, TRUE },
     { SHOAL_FRAME_UNICAST, SHOAL_FRAME_MAX_DATA_BODY + 1, FALSE },
     { SHOAL_FRAME_UNICAST, G_MAXUINT32, FALSE },
-    { SHOAL_FRAME_BROADCAST, 0, TRUE },
+    { SHOAL_FRAME_BROADCAST, 0, FALSE },
+    { SHOAL_FRAME_BROADCAST, 8, TRUE },
     { SHOAL_FRAME_BROADCAST, SHOAL_FRAME_MAX_DATA_BODY, TRUE },
     { SHOAL_FRAME_BROADCAST, SHOAL_FRAME_MAX_DATA_BODY + 1, FALSE },
+    { SHOAL_FRAME_PEERS, 0, FALSE },
+    { SHOAL_FRAME_PEERS, 1, TRUE },
+    { SHOAL_FRAME_PEERS, 16384, TRUE },
+    { SHOAL_FRAME_PEERS, 16385, FALSE },
     { 0x00, 0, FALSE },
-    { 0x05, 0, FALSE },
+    { 0x06, 8, FALSE },
+    { 0x21, 8, FALSE },
     { 0x0f, 8, FALSE },
     { 0x12, 0, FALSE },
     { 0x20, 0, FALSE },
-    { 0x40, 0, FALSE },
+    { 0x40, 0, FALSE },   /* once meant for a TLS upgrade; TLS now comes first */
+    { 0x4f, 8, FALSE },
     { 0xff, 0, FALSE },
   };
   gsize i;
@@ -248,70 +284,104 @@ test_header_limits (void)
 static void
 test_hello_round_trip (void)
 {
-  g_auto(ShoalHello) hello = sample_hello ();
-  g_auto(ShoalHello) decoded = { 0 };
-  g_autoptr(GBytes) frame = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-  ShoalFrameHeader header;
-  guint32 version = 0;
+  g_autoptr(GBytes) proof = g_bytes_new_static (sample_proof, sizeof sample_proof);
+  gsize i;
 
   g_test_summary ("An encoded hello is a whole frame whose body decodes to the "
-                  "same fields and negotiates version 1");
+                  "same fields, with accept either way and with or without a "
+                  "proof, and negotiates version 2");
 
-  /* The longest name, with multibyte characters. */
-  g_free (hello.name);
-  hello.name = g_strdup ("Büro-Rechner ☃ 012345678901234567890123456789012345678901234");
-  g_assert_cmpuint (strlen (hello.name), ==, SHOAL_NAME_MAX_BYTES);
-  hello.port = 65535;
-
-  frame = shoal_frame_encode_hello (&hello);
-  g_assert_nonnull (frame);
-  g_assert_true (shoal_frame_header_parse (g_bytes_get_data (frame, NULL),
-                                           SHOAL_FRAME_MAX_DATA_BODY, &header, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (header.type, ==, SHOAL_FRAME_HELLO);
-  g_assert_cmpuint (header.body_length + SHOAL_FRAME_HEADER_SIZE, ==, g_bytes_get_size (frame));
-
-  body = frame_body (frame);
-  g_assert_true (shoal_frame_decode_hello (body, &decoded, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (decoded.version, ==, 1);
-  g_assert_cmpuint (decoded.min_version, ==, 1);
-  g_assert_cmpstr (decoded.peer_id, ==, ID_A);
-  g_assert_cmpstr (decoded.session_id, ==, ID_B);
-  g_assert_cmpstr (decoded.name, ==, hello.name);
-  g_assert_cmpuint (decoded.port, ==, 65535);
-
-  g_assert_true (shoal_hello_negotiate (&decoded, &version, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (version, ==, 1);
-
-  /* The body really is a little-endian a{sv}, readable by any GVariant code. */
-  {
-    g_autoptr(GVariant) v = g_variant_ref_sink (
-        g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, body, FALSE));
-    guint32 wire_version = 0;
-    guint16 wire_port = 0;
-
-    g_assert_true (g_variant_is_normal_form (v));
-#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (i = 0; i < 3; i++)
     {
-      GVariant *swapped = g_variant_byteswap (v);
-      g_variant_unref (v);
-      v = swapped;
-    }
-#endif
-    g_assert_true (g_variant_lookup (v, "version", "u", &wire_version));
-    g_assert_true (g_variant_lookup (v, "port", "q", &wire_port));
-    g_assert_cmpuint (wire_version, ==, 1);
-    g_assert_cmpuint (wire_port, ==, 65535);
-  }
+      g_auto(ShoalHello) hello = sample_hello ();
+      g_auto(ShoalHello) decoded = { 0 };
+      g_autoptr(GBytes) frame = NULL;
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GError) error = NULL;
+      ShoalFrameHeader header;
+      guint32 version = 0;
 
-  /* Clearing twice is harmless. */
-  shoal_hello_clear (&decoded);
-  shoal_hello_clear (&decoded);
-  g_assert_null (decoded.peer_id);
+      /* The longest name, with multibyte characters. */
+      g_free (hello.name);
+      hello.name = g_strdup ("Büro-Rechner ☃ 012345678901234567890123456789012345678901234");
+      g_assert_cmpuint (strlen (hello.name), ==, SHOAL_NAME_MAX_BYTES);
+      hello.port = 65535;
+      hello.accept = i != 1;
+      hello.proof = i > 0 ? g_bytes_ref (proof) : NULL;
+
+      frame = shoal_frame_encode_hello (&hello);
+      g_assert_nonnull (frame);
+      g_assert_true (shoal_frame_header_parse (g_bytes_get_data (frame, NULL),
+                                               SHOAL_FRAME_MAX_DATA_BODY, &header, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (header.type, ==, SHOAL_FRAME_HELLO);
+      g_assert_cmpuint (header.body_length + SHOAL_FRAME_HEADER_SIZE, ==,
+                        g_bytes_get_size (frame));
+
+      body = frame_body (frame);
+      g_assert_true (shoal_frame_decode_hello (body, &decoded, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (decoded.version, ==, 2);
+      g_assert_cmpuint (decoded.min_version, ==, 2);
+      g_assert_cmpstr (decoded.peer_id, ==, ID_A);
+      g_assert_cmpstr (decoded.session_id, ==, ID_B);
+      g_assert_cmpstr (decoded.name, ==, hello.name);
+      g_assert_cmpuint (decoded.port, ==, 65535);
+      g_assert_cmpint (decoded.accept, ==, hello.accept);
+      if (hello.proof == NULL)
+        g_assert_null (decoded.proof);
+      else
+        g_assert_cmpmem (g_bytes_get_data (decoded.proof, NULL), g_bytes_get_size (decoded.proof),
+                         sample_proof, sizeof sample_proof);
+
+      g_assert_true (shoal_hello_negotiate (&decoded, &version, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (version, ==, 2);
+
+      /* The body really is a little-endian a{sv}, readable by any GVariant
+       * code: accept a boolean, proof a byte string. */
+      {
+        g_autoptr(GVariant) v = g_variant_ref_sink (
+            g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, body, FALSE));
+        g_autoptr(GVariant) wire_proof = NULL;
+        guint32 wire_version = 0;
+        guint16 wire_port = 0;
+        gboolean wire_accept = !hello.accept;
+
+        g_assert_true (g_variant_is_normal_form (v));
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+        {
+          GVariant *swapped = g_variant_byteswap (v);
+          g_variant_unref (v);
+          v = swapped;
+        }
+#endif
+        g_assert_true (g_variant_lookup (v, "version", "u", &wire_version));
+        g_assert_true (g_variant_lookup (v, "port", "q", &wire_port));
+        g_assert_true (g_variant_lookup (v, "accept", "b", &wire_accept));
+        g_assert_cmpuint (wire_version, ==, 2);
+        g_assert_cmpuint (wire_port, ==, 65535);
+        g_assert_cmpint (wire_accept, ==, hello.accept);
+        wire_proof = g_variant_lookup_value (v, "proof", G_VARIANT_TYPE_BYTESTRING);
+        if (hello.proof == NULL)
+          {
+            g_assert_null (wire_proof);
+          }
+        else
+          {
+            gsize n = 0;
+            const guint8 *data = g_variant_get_fixed_array (wire_proof, &n, 1);
+
+            g_assert_cmpmem (data, n, sample_proof, sizeof sample_proof);
+          }
+      }
+
+      /* Clearing twice is harmless. */
+      shoal_hello_clear (&decoded);
+      shoal_hello_clear (&decoded);
+      g_assert_null (decoded.peer_id);
+      g_assert_null (decoded.proof);
+    }
 }
 
 static void
@@ -320,8 +390,9 @@ test_hello_optional_keys (void)
   g_autoptr(GError) error = NULL;
   guint32 version = 0;
 
-  g_test_summary ("Without min-version and features a hello is still valid "
-                  "(min-version 1), and unknown keys are ignored");
+  g_test_summary ("Without min-version, features and proof a hello is still "
+                  "valid (min-version 1, no proof), a 32-byte proof is taken, "
+                  "and unknown keys are ignored");
 
   {
     HelloEdit edit = { .skip = "min-version" };
@@ -332,7 +403,7 @@ test_hello_optional_keys (void)
     g_assert_no_error (error);
     g_assert_cmpuint (hello.min_version, ==, 1);
     g_assert_true (shoal_hello_negotiate (&hello, &version, &error));
-    g_assert_cmpuint (version, ==, 1);
+    g_assert_cmpuint (version, ==, 2);
   }
   {
     HelloEdit edit = { .skip = "features" };
@@ -341,9 +412,24 @@ test_hello_optional_keys (void)
 
     g_assert_true (shoal_frame_decode_hello (body, &hello, &error));
     g_assert_no_error (error);
+    g_assert_true (hello.accept);
+    g_assert_null (hello.proof);
   }
   {
-    const gchar *features[] = { "seq", "tls", NULL };
+    HelloEdit edit = { .replace = "accept", .value = g_variant_new_boolean (FALSE),
+                       .extra_key = "proof", .extra = proof_variant (SHOAL_HELLO_PROOF_SIZE) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    g_auto(ShoalHello) hello = { 0 };
+
+    g_assert_true (shoal_frame_decode_hello (body, &hello, &error));
+    g_assert_no_error (error);
+    g_assert_false (hello.accept);
+    g_assert_nonnull (hello.proof);
+    g_assert_cmpmem (g_bytes_get_data (hello.proof, NULL), g_bytes_get_size (hello.proof),
+                     sample_proof, sizeof sample_proof);
+  }
+  {
+    const gchar *features[] = { "seq", "groups", NULL };
     HelloEdit edit = { .replace = "features", .value = g_variant_new_strv (features, -1),
                        .extra_key = "future-key", .extra = g_variant_new ("(ii)", 1, 2) };
     g_autoptr(GBytes) body = build_hello_body (&edit);
@@ -373,10 +459,11 @@ assert_hello_refused (GBytes      *body,
 static void
 test_hello_malformed (void)
 {
-  const gchar *required[] = { "version", "id", "session", "name", "port" };
+  const gchar *required[] = { "version", "id", "session", "name", "port", "accept" };
   const gchar *wrong_types[] = {
-    "version", "min-version", "id", "session", "name", "port", "features",
+    "version", "min-version", "id", "session", "name", "port", "features", "accept", "proof",
   };
+  const gsize bad_proof_sizes[] = { 0, 1, 16, 31, 33, 64, 255 };
   const gchar *bad_ids[] = {
     "", "0123456789abcdef0123456789abcde",
     "0123456789abcdef0123456789abcdef0",
@@ -392,8 +479,9 @@ test_hello_malformed (void)
   gsize i;
 
   g_test_summary ("Hello bodies that are not normal-form a{sv}, lack a required "
-                  "key, have a known key of the wrong type, a duplicate key, a "
-                  "bad id, session or name are protocol errors");
+                  "key (accept among them), have a known key of the wrong type, a "
+                  "duplicate key, a bad id, session or name, or a proof that is "
+                  "not 32 bytes are protocol errors");
 
   /* Not a dictionary at all. */
   {
@@ -441,7 +529,7 @@ test_hello_malformed (void)
    * would read every key from it, so only the normal-form check refuses it.
    * Entry one is "version\0", <uint32 1> ("01 00 00 00 00 'u'") and its
    * offset byte (08, where the key ends): 15 bytes, so byte 15 pads entry
-   * two to 8-byte alignment. */
+   * two to 8-byte alignment. Version 2 is "02 00 00 00". */
   {
     HelloEdit edit = { 0 };
     g_autoptr(GBytes) good = build_hello_body (&edit);
@@ -452,7 +540,7 @@ test_hello_malformed (void)
     guint32 version = 0;
     guint16 port = 0;
 
-    g_assert_cmpmem (data, 15, "version\0\1\0\0\0\0u\x08", 15);
+    g_assert_cmpmem (data, 15, "version\0\2\0\0\0\0u\x08", 15);
     g_assert_cmpuint (data[15], ==, 0);
     data[15] = 0x55;
     bad = g_bytes_new_take (data, size);
@@ -461,6 +549,28 @@ test_hello_malformed (void)
     g_assert_true (g_variant_lookup (check, "version", "u", &version));
     g_assert_true (g_variant_lookup (check, "port", "q", &port));
     g_assert_cmpuint (port, ==, 4242);
+    assert_hello_refused (bad, "normal-form");
+  }
+
+  /* A boolean is one byte, 00 or 01: accept as 02 is read as true by GLib
+   * but is not normal form. The accept entry is the body's last, so its
+   * value byte is the one before "00 'b'", the entry's offset and the
+   * array's eight offsets. */
+  {
+    HelloEdit edit = { 0 };
+    g_autoptr(GBytes) good = build_hello_body (&edit);
+    g_autoptr(GBytes) bad = NULL;
+    g_autoptr(GVariant) check = NULL;
+    gsize size = g_bytes_get_size (good);
+    guint8 *data = g_memdup2 (g_bytes_get_data (good, NULL), size);
+    gboolean accept = FALSE;
+
+    g_assert_cmpmem (data + size - 12, 3, "\1\0b", 3);
+    data[size - 12] = 0x02;
+    bad = g_bytes_new_take (data, size);
+    check = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bad, FALSE));
+    g_assert_false (g_variant_is_normal_form (check));
+    g_assert_true (g_variant_lookup (check, "accept", "b", &accept));
     assert_hello_refused (bad, "normal-form");
   }
 
@@ -495,35 +605,72 @@ test_hello_malformed (void)
 
   for (i = 0; i < G_N_ELEMENTS (wrong_types); i++)
     {
-      /* A string where a number is expected, a number where a string or a
-       * list is expected. */
+      /* A string where a number is expected, a number where a string, a
+       * list or a boolean is expected. The sample has no proof: one is
+       * added. */
       gboolean wants_number = g_str_equal (wrong_types[i], "version") ||
                               g_str_equal (wrong_types[i], "min-version") ||
                               g_str_equal (wrong_types[i], "port");
-      HelloEdit edit = {
-        .replace = wrong_types[i],
-        .value = wants_number ? g_variant_new_string ("1") : g_variant_new_uint32 (1),
-      };
-      g_autoptr(GBytes) body = build_hello_body (&edit);
+      GVariant *value = wants_number ? g_variant_new_string ("1") : g_variant_new_uint32 (1);
+      HelloEdit replace = { .replace = wrong_types[i], .value = value };
+      HelloEdit add = { .extra_key = wrong_types[i], .extra = value };
+      g_autoptr(GBytes) body =
+        build_hello_body (g_str_equal (wrong_types[i], "proof") ? &add : &replace);
 
       assert_hello_refused (body, wrong_types[i]);
     }
 
-  /* Same size, wrong type: a u32 port, a signed version. */
+  /* Same size, wrong type: a u32 port, a signed version, accept as a byte,
+   * a proof of 32 characters or of eight u32s. */
   {
     HelloEdit edit = { .replace = "port", .value = g_variant_new_uint32 (4242) };
     g_autoptr(GBytes) body = build_hello_body (&edit);
     assert_hello_refused (body, "port");
   }
   {
-    HelloEdit edit = { .replace = "version", .value = g_variant_new_int32 (1) };
+    HelloEdit edit = { .replace = "version", .value = g_variant_new_int32 (2) };
     g_autoptr(GBytes) body = build_hello_body (&edit);
     assert_hello_refused (body, "version");
   }
+  {
+    HelloEdit edit = { .replace = "accept", .value = g_variant_new_byte (1) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    assert_hello_refused (body, "accept");
+  }
+  {
+    HelloEdit edit = { .extra_key = "proof", .extra = g_variant_new_string (ID_A) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    assert_hello_refused (body, "proof");
+  }
+  {
+    const guint32 words[8] = { 0, };
+    HelloEdit edit = { .extra_key = "proof",
+                       .extra = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, words, 8,
+                                                           sizeof (guint32)) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    assert_hello_refused (body, "proof");
+  }
+
+  /* A proof is exactly 32 bytes; the error says how many it had. */
+  for (i = 0; i < G_N_ELEMENTS (bad_proof_sizes); i++)
+    {
+      HelloEdit edit = { .extra_key = "proof", .extra = proof_variant (bad_proof_sizes[i]) };
+      g_autoptr(GBytes) body = build_hello_body (&edit);
+      g_autofree gchar *expected =
+        g_strdup_printf ("Hello proof has %" G_GSIZE_FORMAT " bytes; it must have 32",
+                         bad_proof_sizes[i]);
+
+      assert_hello_refused (body, expected);
+    }
 
   /* A known key twice. */
   {
     HelloEdit edit = { .extra_key = "id", .extra = g_variant_new_string (ID_B) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    assert_hello_refused (body, "more than once");
+  }
+  {
+    HelloEdit edit = { .extra_key = "accept", .extra = g_variant_new_boolean (TRUE) };
     g_autoptr(GBytes) body = build_hello_body (&edit);
     assert_hello_refused (body, "more than once");
   }
@@ -562,21 +709,29 @@ test_hello_negotiate (void)
     gboolean ok;
     guint32 agreed;
   } cases[] = {
-    { 1, 1, TRUE, 1 },
-    { 1, 0, TRUE, 1 },
-    { 3, 1, TRUE, 1 },        /* a future node that still speaks 1 */
-    { G_MAXUINT32, 1, TRUE, 1 },
+    { 2, 2, TRUE, 2 },
+    { 2, 1, TRUE, 2 },        /* a node that would still speak 1 */
+    { 2, 0, TRUE, 2 },
+    { 3, 1, TRUE, 2 },        /* a future node that still speaks 2 */
+    { 3, 2, TRUE, 2 },
+    { G_MAXUINT32, 2, TRUE, 2 },
+    { 1, 1, FALSE, 0 },       /* a protocol 1 node */
+    { 1, 0, FALSE, 0 },
     { 0, 0, FALSE, 0 },       /* version 0 does not exist */
     { 0, 1, FALSE, 0 },
-    { 2, 2, FALSE, 0 },       /* min-version above ours */
-    { 3, 2, FALSE, 0 },
-    { 1, 5, FALSE, 0 },       /* a contradictory range agrees on nothing */
+    { 3, 3, FALSE, 0 },       /* min-version above ours */
+    { 4, 3, FALSE, 0 },
+    { G_MAXUINT32, 3, FALSE, 0 },
+    { 2, 5, FALSE, 0 },       /* a contradictory range agrees on nothing */
   };
   gsize i;
 
   g_test_summary ("Negotiation agrees on min(our max, their version) when that "
-                  "is within both ranges and at least 1, else a version "
-                  "mismatch naming both ranges");
+                  "is within both ranges and at least 1; this build speaks 2..2, "
+                  "anything else is a version mismatch naming both ranges");
+
+  g_assert_cmpuint (SHOAL_PROTOCOL_VERSION_MIN, ==, 2);
+  g_assert_cmpuint (SHOAL_PROTOCOL_VERSION_MAX, ==, 2);
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -598,16 +753,17 @@ test_hello_negotiate (void)
           g_assert_false (shoal_hello_negotiate (&remote, &agreed, &error));
           g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH);
           g_assert_nonnull (strstr (error->message, theirs));
-          g_assert_nonnull (strstr (error->message, "1..1"));
+          g_assert_nonnull (strstr (error->message, "this node speaks 2..2"));
           g_assert_cmpuint (agreed, ==, 1234);
         }
     }
 
-  /* The same through the wire: a v3 hello with min-version 1 decodes and
-   * negotiates 1; a hello with version 0 decodes and is refused as a
+  /* The same through the wire: a v3 hello with min-version 2 decodes and
+   * negotiates 2; hellos with version 0 or 1 decode and are refused as a
    * mismatch, not as malformed. */
   {
-    HelloEdit edit = { .replace = "version", .value = g_variant_new_uint32 (3) };
+    HelloEdit edit = { .replace = "version", .value = g_variant_new_uint32 (3),
+                       .extra_key = NULL };
     g_autoptr(GBytes) body = build_hello_body (&edit);
     g_auto(ShoalHello) hello = { 0 };
     g_autoptr(GError) error = NULL;
@@ -616,7 +772,7 @@ test_hello_negotiate (void)
     g_assert_true (shoal_frame_decode_hello (body, &hello, &error));
     g_assert_true (shoal_hello_negotiate (&hello, &agreed, &error));
     g_assert_no_error (error);
-    g_assert_cmpuint (agreed, ==, 1);
+    g_assert_cmpuint (agreed, ==, 2);
   }
   {
     HelloEdit edit = { .replace = "version", .value = g_variant_new_uint32 (0) };
@@ -629,15 +785,29 @@ test_hello_negotiate (void)
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH);
   }
   {
-    HelloEdit edit = { .replace = "min-version", .value = g_variant_new_uint32 (2),
-                       .extra_key = NULL };
+    /* Version 1 and no min-version, with every key protocol 2 requires
+     * (a protocol 1 hello lacks accept: that one is malformed). */
+    HelloEdit edit = { .skip = "min-version", .replace = "version",
+                       .value = g_variant_new_uint32 (1) };
+    g_autoptr(GBytes) body = build_hello_body (&edit);
+    g_auto(ShoalHello) hello = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (shoal_frame_decode_hello (body, &hello, &error));
+    g_assert_cmpuint (hello.min_version, ==, 1);
+    g_assert_false (shoal_hello_negotiate (&hello, NULL, &error));
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH);
+    g_assert_nonnull (strstr (error->message, "1..1"));
+  }
+  {
+    HelloEdit edit = { .replace = "min-version", .value = g_variant_new_uint32 (3) };
     g_autoptr(GBytes) body = NULL;
     g_auto(ShoalHello) hello = { 0 };
     g_autoptr(GError) error = NULL;
 
     body = build_hello_body (&edit);
     g_assert_true (shoal_frame_decode_hello (body, &hello, &error));
-    g_assert_cmpuint (hello.min_version, ==, 2);
+    g_assert_cmpuint (hello.min_version, ==, 3);
     g_assert_false (shoal_hello_negotiate (&hello, NULL, &error));
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH);
   }
@@ -660,13 +830,19 @@ test_goodbye_round_trip (void)
     { SHOAL_GOODBYE_SELF, "self" },
     { SHOAL_GOODBYE_TIMEOUT, "timeout" },
     { SHOAL_GOODBYE_OVERLOADED, "overloaded" },
-    { 8, "unknown" },
+    { SHOAL_GOODBYE_NOT_TRUSTED, "not-trusted" },
+    { SHOAL_GOODBYE_DISCONNECTED, "disconnected" },
+    { 10, "unknown" },
     { G_MAXUINT32, "unknown" },
   };
   gsize i;
 
-  g_test_summary ("Goodbye round trips with and without a message, unknown "
-                  "codes pass through, an empty body means shutdown");
+  g_test_summary ("Goodbye round trips with and without a message, every code "
+                  "has its name (8 is not-trusted, 9 disconnected), unknown codes pass through, "
+                  "an empty body means shutdown");
+
+  g_assert_cmpuint (SHOAL_GOODBYE_NOT_TRUSTED, ==, 8);
+  g_assert_cmpuint (SHOAL_GOODBYE_DISCONNECTED, ==, 9);
 
   for (i = 0; i < G_N_ELEMENTS (codes); i++)
     {
@@ -899,30 +1075,92 @@ test_ping (void)
 static void
 test_data_header (void)
 {
-  const gsize lengths[] = { 0, 1, 65536, SHOAL_FRAME_MAX_DATA_BODY };
+  const gsize lengths[] = { 0, 1, 65536, SHOAL_FRAME_MAX_MESSAGE };
+  const guint64 seqs[] = { 1, 255, 1ull << 40, G_MAXUINT64 };
   gsize i;
 
-  g_test_summary ("A data header is 8 bytes carrying the payload length, for "
-                  "empty up to maximum-size payloads");
+  g_test_summary ("A data frame is an 8-byte header counting the body, then the "
+                  "message's sequence number (u64, big-endian), then the message, for "
+                  "empty up to maximum-size messages; the payload comes back as a slice");
 
   for (i = 0; i < G_N_ELEMENTS (lengths); i++)
     {
-      guint8 unicast[SHOAL_FRAME_HEADER_SIZE];
-      guint8 broadcast[SHOAL_FRAME_HEADER_SIZE];
+      guint8 prefix[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE];
       g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GBytes) payload = NULL;
       ShoalFrameHeader header;
+      guint8 *body_data = g_malloc0 (lengths[i] + SHOAL_FRAME_SEQ_SIZE);
+      guint64 seq = 0;
 
-      shoal_frame_header_write (unicast, SHOAL_FRAME_UNICAST, (guint32) lengths[i]);
-      shoal_frame_header_write (broadcast, SHOAL_FRAME_BROADCAST, (guint32) lengths[i]);
-      g_assert_true (shoal_frame_header_parse (unicast, SHOAL_FRAME_MAX_DATA_BODY, &header,
+      shoal_frame_data_prefix (prefix, i % 2 ? SHOAL_FRAME_BROADCAST : SHOAL_FRAME_UNICAST,
+                               seqs[i], lengths[i]);
+      g_assert_true (shoal_frame_header_parse (prefix, SHOAL_FRAME_MAX_DATA_BODY, &header,
                                                &error));
-      g_assert_cmpuint (header.type, ==, SHOAL_FRAME_UNICAST);
-      g_assert_cmpuint (header.body_length, ==, lengths[i]);
-      g_assert_true (shoal_frame_header_parse (broadcast, SHOAL_FRAME_MAX_DATA_BODY, &header,
-                                               &error));
-      g_assert_cmpuint (header.type, ==, SHOAL_FRAME_BROADCAST);
-      g_assert_cmpuint (header.body_length, ==, lengths[i]);
+      g_assert_no_error (error);
+      g_assert_cmpuint (header.type, ==, i % 2 ? SHOAL_FRAME_BROADCAST : SHOAL_FRAME_UNICAST);
+      g_assert_cmpuint (header.body_length, ==, lengths[i] + SHOAL_FRAME_SEQ_SIZE);
+      g_assert_cmpuint (prefix[SHOAL_FRAME_HEADER_SIZE + 7], ==, seqs[i] & 0xff);
+      g_assert_cmpuint (prefix[SHOAL_FRAME_HEADER_SIZE], ==, seqs[i] >> 56);
+
+      memcpy (body_data, prefix + SHOAL_FRAME_HEADER_SIZE, SHOAL_FRAME_SEQ_SIZE);
+      if (lengths[i] > 0)
+        body_data[SHOAL_FRAME_SEQ_SIZE] = 0x5a;
+      body = g_bytes_new_take (body_data, lengths[i] + SHOAL_FRAME_SEQ_SIZE);
+      g_assert_true (shoal_frame_decode_data (body, &seq, &payload, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (seq, ==, seqs[i]);
+      g_assert_cmpuint (g_bytes_get_size (payload), ==, lengths[i]);
+      if (lengths[i] > 0)
+        {
+          /* A slice of the body, not a copy. */
+          g_assert_true (g_bytes_get_data (payload, NULL) ==
+                         (const guint8 *) g_bytes_get_data (body, NULL) + SHOAL_FRAME_SEQ_SIZE);
+          g_assert_cmpuint (((const guint8 *) g_bytes_get_data (payload, NULL))[0], ==, 0x5a);
+        }
     }
+}
+
+static void
+test_data_malformed (void)
+{
+  static const guint8 short_body[] = { 0, 0, 0, 0, 0, 0, 1 };
+  static const guint8 zero_seq[] = { 0, 0, 0, 0, 0, 0, 0, 0, 'x' };
+  g_autoptr(GBytes) too_short = g_bytes_new_static (short_body, sizeof short_body);
+  g_autoptr(GBytes) zero = g_bytes_new_static (zero_seq, sizeof zero_seq);
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("A data body too short for its sequence number, or numbered 0, is a "
+                  "protocol error");
+
+  g_assert_false (shoal_frame_decode_data (too_short, NULL, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  g_assert_false (shoal_frame_decode_data (zero, NULL, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+}
+
+static void
+test_ack (void)
+{
+  g_autoptr(GBytes) frame = shoal_frame_encode_ack (0x0102030405060708);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) wrong = g_bytes_new_static ("1234567", 7);
+  g_autoptr(GError) error = NULL;
+  static const guint8 expected[] = { 0x20, 0, 0, 0, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+  guint64 seq = 0;
+
+  g_test_summary ("An ACK is a 16-byte frame carrying one big-endian u64; any other body "
+                  "length is a protocol error");
+
+  g_assert_cmpmem (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
+                   expected, sizeof expected);
+  body = g_bytes_new_from_bytes (frame, SHOAL_FRAME_HEADER_SIZE, SHOAL_FRAME_ACK_BODY_SIZE);
+  g_assert_true (shoal_frame_decode_ack (body, &seq, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seq, ==, 0x0102030405060708);
+  g_assert_false (shoal_frame_decode_ack (wrong, &seq, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
 }
 
 /* The examples in doc/PROTOCOL.md */
@@ -983,6 +1221,18 @@ doc_example_bytes (const gchar *doc,
 }
 
 static void
+assert_doc_example (const gchar *doc,
+                    const gchar *section,
+                    const gchar *first_line,
+                    GBytes      *frame)
+{
+  g_autoptr(GByteArray) bytes = doc_example_bytes (doc, section, first_line);
+
+  g_assert_cmpmem (bytes->data, bytes->len, g_bytes_get_data (frame, NULL),
+                   g_bytes_get_size (frame));
+}
+
+static void
 test_doc_examples (void)
 {
   g_autofree gchar *path = g_test_build_filename (G_TEST_DIST, "..", "doc", "PROTOCOL.md", NULL);
@@ -990,34 +1240,63 @@ test_doc_examples (void)
   g_autoptr(GError) error = NULL;
   g_auto(ShoalHello) hello = sample_hello ();
   g_autoptr(GBytes) hello_frame = shoal_frame_encode_hello (&hello);
+  g_autoptr(GBytes) proof_frame = NULL;
   g_autoptr(GBytes) goodbye_frame = shoal_frame_encode_goodbye (SHOAL_GOODBYE_SHUTDOWN, "bye");
   g_autoptr(GBytes) ping_frame = shoal_frame_encode_ping (SHOAL_FRAME_PING, 0x1122334455667788);
-  g_autoptr(GByteArray) hello_doc = NULL;
-  g_autoptr(GByteArray) goodbye_doc = NULL;
-  g_autoptr(GByteArray) ping_doc = NULL;
 
   g_test_summary ("The hex examples in doc/PROTOCOL.md are byte for byte what "
                   "the codec produces");
 
+  hello.proof = g_bytes_new_static (sample_proof, sizeof sample_proof);
+  proof_frame = shoal_frame_encode_hello (&hello);
+
   if (!g_file_get_contents (path, &doc, NULL, &error))
     {
+      /* As shoal_test_skip_unless() does, for a program without it. */
       if (g_strcmp0 (g_getenv ("SHOAL_TEST_REQUIRE"), "all") == 0)
-        g_error ("Cannot read %s: %s", path, error->message);
-      g_test_skip_printf ("Cannot read %s: %s", path, error->message);
+        g_test_fail_printf ("required but missing: cannot read %s: %s", path, error->message);
+      else
+        g_test_skip_printf ("Cannot read %s: %s", path, error->message);
       return;
     }
 
-  hello_doc = doc_example_bytes (doc, "### 8.2", "0000  01 00");
-  g_assert_cmpmem (hello_doc->data, hello_doc->len,
-                   g_bytes_get_data (hello_frame, NULL), g_bytes_get_size (hello_frame));
+  /* The document says which protocol it describes. */
+  {
+    g_autofree gchar *title = g_strdup_printf ("# Shoal wire protocol, version %u\n",
+                                               SHOAL_PROTOCOL_VERSION_MAX);
 
-  goodbye_doc = doc_example_bytes (doc, "### 8.3", "02 00 00 00");
-  g_assert_cmpmem (goodbye_doc->data, goodbye_doc->len,
-                   g_bytes_get_data (goodbye_frame, NULL), g_bytes_get_size (goodbye_frame));
+    g_assert_nonnull (strstr (doc, title));
+  }
 
-  ping_doc = doc_example_bytes (doc, "## 6. PING and PONG", "03 00 00 00");
-  g_assert_cmpmem (ping_doc->data, ping_doc->len,
-                   g_bytes_get_data (ping_frame, NULL), g_bytes_get_size (ping_frame));
+  assert_doc_example (doc, "### 10.2 Example: a complete HELLO frame", "0000  01 00",
+                      hello_frame);
+  assert_doc_example (doc, "### 10.3 Example: a HELLO with a proof", "0000  01 00",
+                      proof_frame);
+  assert_doc_example (doc, "### 10.4 Example: a GOODBYE frame", "02 00 00 00", goodbye_frame);
+  assert_doc_example (doc, "## 8. PING and PONG", "03 00 00 00", ping_frame);
+  {
+    guint8 prefix[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE];
+    g_autoptr(GByteArray) unicast = g_byte_array_new ();
+    g_autoptr(GBytes) unicast_frame = NULL;
+    g_autoptr(GBytes) ack_frame = shoal_frame_encode_ack (258);
+
+    shoal_frame_data_prefix (prefix, SHOAL_FRAME_UNICAST, 1, 2);
+    g_byte_array_append (unicast, prefix, sizeof prefix);
+    g_byte_array_append (unicast, (const guint8 *) "hi", 2);
+    unicast_frame = g_byte_array_free_to_bytes (g_steal_pointer (&unicast));
+    assert_doc_example (doc, "### 9.8 Example frames", "10 00 00 00", unicast_frame);
+    assert_doc_example (doc, "### 9.8 Example frames", "20 00 00 00", ack_frame);
+  }
+  {
+    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_peers_entry_free);
+    ShoalPeersEntry *entry = shoal_peers_entry_new ("0123456789abcdef0123456789abcdef", 4242);
+    g_autoptr(GBytes) peers_frame = NULL;
+
+    g_ptr_array_add (entry->addresses, g_inet_address_new_from_string ("192.0.2.7"));
+    g_ptr_array_add (entries, entry);
+    peers_frame = shoal_frame_encode_peers (entries);
+    assert_doc_example (doc, "### 8a.4 Example", "0000  05 00", peers_frame);
+  }
 }
 
 int
@@ -1037,6 +1316,8 @@ main (int    argc,
   g_test_add_func ("/frame/goodbye/malformed", test_goodbye_malformed);
   g_test_add_func ("/frame/ping", test_ping);
   g_test_add_func ("/frame/data/header", test_data_header);
+  g_test_add_func ("/frame/data/malformed", test_data_malformed);
+  g_test_add_func ("/frame/ack", test_ack);
   g_test_add_func ("/frame/doc-examples", test_doc_examples);
 
   return g_test_run ();

@@ -4,8 +4,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Every source file that marks strings for translation is listed in
- * po/POTFILES (or xgettext never sees its strings), and the built programs
- * speak German under LANGUAGE=de with the build tree's catalogues.
+ * po/POTFILES (or xgettext never sees its strings), every translation is
+ * complete, and the built programs speak German under LANGUAGE=de with the
+ * build tree's catalogues.
  */
 
 #include "config.h"
@@ -92,6 +93,81 @@ test_potfiles (void)
     }
 }
 
+/* Whether one entry of a .po file (the text between blank lines) is a message
+ * left fuzzy or untranslated. The header and obsolete entries are not. */
+static gboolean
+entry_is_incomplete (const gchar *entry)
+{
+  g_auto(GStrv) lines = g_strsplit (entry, "\n", -1);
+  gboolean in_msgstr = FALSE;
+  gboolean header = FALSE;
+  gboolean empty = FALSE;
+  gsize i;
+
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      const gchar *line = lines[i];
+
+      if (g_str_has_prefix (line, "#~"))
+        return FALSE;
+      if (g_str_has_prefix (line, "#,") && strstr (line, "fuzzy") != NULL)
+        return TRUE;
+      if (g_str_equal (line, "msgid \"\"") && lines[i + 1] != NULL &&
+          g_str_has_prefix (lines[i + 1], "msgstr"))
+        header = TRUE;
+      if (g_str_has_prefix (line, "msgstr"))
+        {
+          /* Any msgstr (or msgstr[n]) that is "" with no continuation line. */
+          in_msgstr = TRUE;
+          if (g_str_has_suffix (line, " \"\"") &&
+              (lines[i + 1] == NULL || !g_str_has_prefix (lines[i + 1], "\"")))
+            empty = TRUE;
+        }
+    }
+  return in_msgstr && empty && !header;
+}
+
+static void
+test_complete (void)
+{
+  const gchar *srcdir = g_getenv ("SHOAL_SRCDIR");
+  g_autofree gchar *linguas_path = NULL;
+  g_autofree gchar *linguas = NULL;
+  g_auto(GStrv) languages = NULL;
+  gsize i, checked = 0;
+
+  g_test_summary ("Every catalogue in po/LINGUAS translates every message it has, with "
+                  "none left fuzzy or empty (run `ninja shoal-update-po` to bring in new "
+                  "messages)");
+
+  g_assert_nonnull (srcdir);
+  linguas_path = g_build_filename (srcdir, "po", "LINGUAS", NULL);
+  g_assert_true (g_file_get_contents (linguas_path, &linguas, NULL, NULL));
+  languages = g_strsplit_set (linguas, " \n", -1);
+  for (i = 0; languages[i] != NULL; i++)
+    {
+      g_autofree gchar *name = g_strconcat (languages[i], ".po", NULL);
+      g_autofree gchar *path = NULL;
+      g_autofree gchar *po = NULL;
+      g_auto(GStrv) entries = NULL;
+      gsize j;
+
+      if (*languages[i] == '\0' || *languages[i] == '#')
+        continue;
+      path = g_build_filename (srcdir, "po", name, NULL);
+      g_assert_true (g_file_get_contents (path, &po, NULL, NULL));
+      entries = g_strsplit (po, "\n\n", -1);
+      for (j = 0; entries[j] != NULL; j++)
+        {
+          if (entry_is_incomplete (entries[j]))
+            g_test_message ("%s: not translated:\n%s", name, entries[j]);
+          g_assert_false (entry_is_incomplete (entries[j]));
+        }
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 0);
+}
+
 static gboolean
 has_utf8_locale (void)
 {
@@ -133,13 +209,17 @@ test_german_help (void)
   g_assert_nonnull (strstr (shoal_de, "Die bekannten Peers auflisten"));
   g_assert_nonnull (strstr (shoal_de, "BEFEHL [ARGUMENTE…]"));
   g_assert_null (strstr (shoal_de, "List the known peers"));
+  g_assert_nonnull (strstr (shoal_de, "Einem Peer vertrauen"));
+  g_assert_null (strstr (shoal_de, "Trust a peer"));
 
   shoald_de = help_in ("src/daemon/shoald", "de");
   g_assert_nonnull (strstr (shoald_de, "Weder über mDNS ankündigen noch suchen"));
   g_assert_null (strstr (shoald_de, "Do not advertise"));
+  g_assert_nonnull (strstr (shoald_de, "Wer beitreten darf"));
 
   shoal_fr = help_in ("src/cli/shoal", "fr");
   g_assert_nonnull (strstr (shoal_fr, "Commandes :"));
+  g_assert_nonnull (strstr (shoal_fr, "Approuver un pair"));
 }
 
 int
@@ -149,6 +229,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/i18n/potfiles", test_potfiles);
+  g_test_add_func ("/i18n/complete", test_complete);
   g_test_add_func ("/i18n/german-help", test_german_help);
 
   return g_test_run ();

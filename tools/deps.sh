@@ -6,23 +6,31 @@ SHOAL_DEB_PACKAGES=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
   libavahi-client-dev libavahi-glib-dev avahi-daemon
+  avahi-utils  # avahi-publish, for the lan suite's forged records
   libjson-glib-dev
+  libgnutls28-dev glib-networking gsettings-desktop-schemas
   dbus dbus-daemon iproute2 procps
   python3 python3-gi gir1.2-glib-2.0
+  # Shoal-1.gir and its typelib (g-ir-scanner, gobject-introspection-1.0.pc),
+  # and GJS for the gi suite's JavaScript example
+  gobject-introspection libgirepository1.0-dev gjs
   systemd  # busctl, for the README examples the dbus suite runs
+  scdoc man-db groff-base  # the man pages, built and rendered by the docs suite
+  bash-completion  # its pkg-config file says where shoal's completion goes
 )
 
-shoal_missing_packages() {
+shoal_missing_packages() { # [PACKAGE...], by default SHOAL_DEB_PACKAGES
   local p missing=()
-  for p in "${SHOAL_DEB_PACKAGES[@]}"; do
+  [ $# -gt 0 ] || set -- "${SHOAL_DEB_PACKAGES[@]}"
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   echo "${missing[@]}"
 }
 
-shoal_ensure_deps() {
+shoal_ensure_deps() { # [PACKAGE...], by default SHOAL_DEB_PACKAGES
   local missing
-  missing=$(shoal_missing_packages)
+  missing=$(shoal_missing_packages "$@")
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "Missing packages. Install them with:" >&2

@@ -3,9 +3,12 @@
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Prints peers connecting and disconnecting and every message received until
- * interrupted. With --json each event is one JSON object on its own line and
- * payloads are base64, so scripts can read the stream line by line.
+ * Prints peers connecting, disconnecting and asking to join (the allow-list
+ * policy's pending peers, with their verification code), peers joining and
+ * leaving groups, and every message received, with the group it was sent
+ * to, until interrupted. With --json each event is one JSON object on
+ * its own line and payloads are base64, so scripts can read the stream line
+ * by line.
  */
 
 #include "config.h"
@@ -96,6 +99,36 @@ on_peer_connected (ShoalDbusService *service,
 }
 
 static void
+on_peer_pending (ShoalDbusService *service,
+                 const gchar      *id,
+                 const gchar      *name,
+                 const gchar      *verification_code,
+                 Monitor          *monitor)
+{
+  g_hash_table_replace (monitor->names, g_strdup (id), g_strdup (name));
+
+  if (monitor->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      begin_event (builder, "peer-pending", id, name);
+      json_builder_set_member_name (builder, "verification-code");
+      json_builder_add_string_value (builder, verification_code);
+      json_builder_end_object (builder);
+      emit_json (builder);
+    }
+  else
+    {
+      g_autofree gchar *line =
+        g_strdup_printf (_("%s (%s) asks to join, verification code %s; "
+                           "if the other machine shows the same code: shoal trust %s"),
+                         name, id, verification_code, id);
+
+      emit_text (line);
+    }
+}
+
+static void
 on_peer_disconnected (ShoalDbusService *service,
                       const gchar      *id,
                       const gchar      *reason,
@@ -119,6 +152,52 @@ on_peer_disconnected (ShoalDbusService *service,
 
       emit_text (line);
     }
+}
+
+static void
+group_event (Monitor     *monitor,
+             const gchar *id,
+             const gchar *group,
+             gboolean     joined)
+{
+  const gchar *name = name_for (monitor, id);
+
+  if (monitor->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      begin_event (builder, joined ? "peer-joined-group" : "peer-left-group", id, name);
+      json_builder_set_member_name (builder, "group");
+      json_builder_add_string_value (builder, group);
+      json_builder_end_object (builder);
+      emit_json (builder);
+    }
+  else
+    {
+      g_autofree gchar *line =
+        joined ? g_strdup_printf (_("%s (%s) joined group %s"), name, id, group)
+               : g_strdup_printf (_("%s (%s) left group %s"), name, id, group);
+
+      emit_text (line);
+    }
+}
+
+static void
+on_peer_joined_group (ShoalDbusService *service,
+                      const gchar      *id,
+                      const gchar      *group,
+                      Monitor          *monitor)
+{
+  group_event (monitor, id, group, TRUE);
+}
+
+static void
+on_peer_left_group (ShoalDbusService *service,
+                    const gchar      *id,
+                    const gchar      *group,
+                    Monitor          *monitor)
+{
+  group_event (monitor, id, group, FALSE);
 }
 
 /* Text that prints safely on one line, as it is; anything else is shown as base64. */
@@ -147,9 +226,11 @@ on_message_received (ShoalDbusService *service,
   const gchar *data = g_variant_get_fixed_array (payload, &size, 1);
   gboolean broadcast = FALSE;
   const gchar *name = NULL;
+  const gchar *group = NULL;
   g_autofree gchar *base64 = g_base64_encode ((const guchar *) data, size);
 
   g_variant_lookup (details, "broadcast", "b", &broadcast);
+  g_variant_lookup (details, "group", "&s", &group);
   if (!g_variant_lookup (details, "name", "&s", &name))
     name = name_for (monitor, from_id);
 
@@ -160,6 +241,11 @@ on_message_received (ShoalDbusService *service,
       begin_event (builder, "message", from_id, name);
       json_builder_set_member_name (builder, "broadcast");
       json_builder_add_boolean_value (builder, broadcast);
+      if (group != NULL)
+        {
+          json_builder_set_member_name (builder, "group");
+          json_builder_add_string_value (builder, group);
+        }
       json_builder_set_member_name (builder, "size");
       json_builder_add_int_value (builder, (gint64) size);
       json_builder_set_member_name (builder, "payload");
@@ -179,12 +265,72 @@ on_message_received (ShoalDbusService *service,
                                              "[%u bytes, base64 %s]", size),
                                 (guint) size, base64);
 
-      if (broadcast)
+      if (group != NULL)
+        line = g_strdup_printf (_("%s (%s) to group %s: %s"), name, from_id, group, text);
+      else if (broadcast)
         line = g_strdup_printf (_("%s (%s) to everyone: %s"), name, from_id, text);
       else
         line = g_strdup_printf (_("%s (%s): %s"), name, from_id, text);
       emit_text (line);
     }
+}
+
+/* The fate of a message this node sent: delivered when @reason is %NULL. */
+static void
+message_outcome (Monitor     *monitor,
+                 const gchar *peer_id,
+                 guint64      message_id,
+                 const gchar *reason)
+{
+  const gchar *name = name_for (monitor, peer_id);
+
+  if (monitor->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      begin_event (builder, reason == NULL ? "message-delivered" : "message-failed", peer_id, name);
+      json_builder_set_member_name (builder, "message-id");
+      json_builder_add_int_value (builder, (gint64) message_id);
+      if (reason != NULL)
+        {
+          json_builder_set_member_name (builder, "reason");
+          json_builder_add_string_value (builder, reason);
+        }
+      json_builder_end_object (builder);
+      emit_json (builder);
+    }
+  else
+    {
+      /* The number is formatted apart: gettext cannot see through
+       * G_GUINT64_FORMAT. */
+      g_autofree gchar *number = g_strdup_printf ("%" G_GUINT64_FORMAT, message_id);
+      g_autofree gchar *line =
+        reason == NULL ? g_strdup_printf (_("message %s delivered to %s (%s)"),
+                                          number, name, peer_id)
+                       : g_strdup_printf (_("message %s to %s (%s) failed: %s"),
+                                          number, name, peer_id, reason);
+
+      emit_text (line);
+    }
+}
+
+static void
+on_message_delivered (ShoalDbusService *service,
+                      const gchar      *peer_id,
+                      guint64           message_id,
+                      Monitor          *monitor)
+{
+  message_outcome (monitor, peer_id, message_id, NULL);
+}
+
+static void
+on_message_failed (ShoalDbusService *service,
+                   const gchar      *peer_id,
+                   guint64           message_id,
+                   const gchar      *reason,
+                   Monitor          *monitor)
+{
+  message_outcome (monitor, peer_id, message_id, reason);
 }
 
 static void
@@ -257,7 +403,12 @@ shoal_monitor_run (GDBusConnection  *connection,
 
   g_signal_connect (service, "peer-connected", G_CALLBACK (on_peer_connected), &monitor);
   g_signal_connect (service, "peer-disconnected", G_CALLBACK (on_peer_disconnected), &monitor);
+  g_signal_connect (service, "peer-pending", G_CALLBACK (on_peer_pending), &monitor);
   g_signal_connect (service, "message-received", G_CALLBACK (on_message_received), &monitor);
+  g_signal_connect (service, "peer-joined-group", G_CALLBACK (on_peer_joined_group), &monitor);
+  g_signal_connect (service, "peer-left-group", G_CALLBACK (on_peer_left_group), &monitor);
+  g_signal_connect (service, "message-delivered", G_CALLBACK (on_message_delivered), &monitor);
+  g_signal_connect (service, "message-failed", G_CALLBACK (on_message_failed), &monitor);
   g_signal_connect (service, "notify::g-name-owner", G_CALLBACK (on_name_owner), &monitor);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &monitor);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &monitor);

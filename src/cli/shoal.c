@@ -9,10 +9,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -20,21 +22,18 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "shoal-client.h"
+#include "shoal-control.h"
 #include "shoal-dbus-generated.h"
+#include "shoal-doctor.h"
+#include "shoal-groups.h"
 #include "shoal-monitor.h"
+#include "shoal-send.h"
 
-#define SHOAL_BUS_NAME "org.shoal.Shoal1"
-#define SHOAL_OBJECT_PATH "/org/shoal/Shoal1"
 
-enum {
-  EXIT_USAGE = 2,
-};
+/* A network key is 256 random bits, written as 64 lowercase hex characters. */
+#define NETWORK_KEY_SIZE 32
 
-typedef struct {
-  gboolean          system_bus;
-  GDBusConnection  *connection;  /* (owned) */
-  ShoalDbusService *service;     /* (owned) */
-} Client;
 
 typedef struct {
   const gchar *name;
@@ -44,212 +43,9 @@ typedef struct {
 } Command;
 
 static gboolean opt_json = FALSE;
-
-/* Peer states as shoald names them, here only so that they are translated. */
-static const gchar * const peer_states[] = {
-  N_("discovered"), N_("connecting"), N_("connected"), N_("lost"),
-};
-
-static gint
-usage_error (const gchar *message)
-{
-  g_printerr ("shoal: %s\n", message);
-  return EXIT_USAGE;
-}
-
-static gint
-error_out (const gchar *message)
-{
-  g_printerr ("shoal: %s\n", message);
-  return EXIT_FAILURE;
-}
-
-static gint
-remote_error_out (GError *error)
-{
-  g_dbus_error_strip_remote_error (error);
-  return error_out (error->message);
-}
-
-static const gchar *
-translate_state (const gchar *state)
-{
-  gsize i;
-
-  for (i = 0; i < G_N_ELEMENTS (peer_states); i++)
-    if (g_strcmp0 (state, peer_states[i]) == 0)
-      return _(peer_states[i]);
-  return state;
-}
-
-static void
-client_clear (Client *client)
-{
-  g_clear_object (&client->service);
-  g_clear_object (&client->connection);
-}
-
-/* Connects to the bus and makes sure shoald is there (starting it through
- * D-Bus activation where that is installed). Prints the error itself. */
-static gboolean
-client_connect (Client *client)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  GBusType bus_type = client->system_bus ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION;
-
-  client->connection = g_bus_get_sync (bus_type, NULL, &error);
-  if (client->connection == NULL)
-    {
-      g_autofree gchar *message = NULL;
-
-      message = g_strdup_printf (client->system_bus ? _("Cannot connect to the system bus: %s")
-                                                    : _("Cannot connect to the session bus: %s"),
-                                 error->message);
-      error_out (message);
-      return FALSE;
-    }
-
-  reply = g_dbus_connection_call_sync (client->connection, SHOAL_BUS_NAME, SHOAL_OBJECT_PATH,
-                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  if (reply == NULL)
-    {
-      if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
-          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-        error_out (_("shoald is not running. Start it with “shoald” or “systemctl --user start shoald”."));
-      else
-        remote_error_out (error);
-      return FALSE;
-    }
-
-  client->service = shoal_dbus_service_proxy_new_sync (client->connection,
-                                                       G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                                       SHOAL_BUS_NAME, SHOAL_OBJECT_PATH,
-                                                       NULL, &error);
-  if (client->service == NULL)
-    {
-      remote_error_out (error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gint
-compare_peers (gconstpointer a,
-               gconstpointer b)
-{
-  ShoalDbusPeer *pa = *(ShoalDbusPeer * const *) a;
-  ShoalDbusPeer *pb = *(ShoalDbusPeer * const *) b;
-  gint by_name = g_utf8_collate (shoal_dbus_peer_get_name (pa) ? shoal_dbus_peer_get_name (pa) : "",
-                                 shoal_dbus_peer_get_name (pb) ? shoal_dbus_peer_get_name (pb) : "");
-
-  return by_name != 0 ? by_name : g_strcmp0 (shoal_dbus_peer_get_id (pa), shoal_dbus_peer_get_id (pb));
-}
-
-/* Every peer object under the ObjectManager, sorted by name then id. */
-static GPtrArray *
-client_get_peers (Client  *client,
-                  GError **error)
-{
-  g_autoptr(GDBusObjectManager) manager = NULL;
-  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *objects, *l;
-
-  manager = shoal_dbus_object_manager_client_new_sync (client->connection,
-                                                       G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                                       SHOAL_BUS_NAME, SHOAL_OBJECT_PATH,
-                                                       NULL, error);
-  if (manager == NULL)
-    return NULL;
-
-  objects = g_dbus_object_manager_get_objects (manager);
-  for (l = objects; l != NULL; l = l->next)
-    {
-      ShoalDbusPeer *peer = shoal_dbus_object_get_peer (SHOAL_DBUS_OBJECT (l->data));
-
-      if (peer != NULL)
-        g_ptr_array_add (peers, peer);
-    }
-  g_list_free_full (objects, g_object_unref);
-
-  g_ptr_array_sort (peers, compare_peers);
-  return g_steal_pointer (&peers);
-}
-
-static gboolean
-is_hex_prefix (const gchar *text)
-{
-  const gchar *p;
-
-  for (p = text; *p != '\0'; p++)
-    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-      return FALSE;
-  return p != text;
-}
-
-/* PEER is an id, a unique id prefix or a unique name. A well-formed id that no
- * peer has is passed on, so that shoald answers UnknownPeer itself. */
-static gchar *
-resolve_peer (Client       *client,
-              const gchar  *text)
-{
-  g_autoptr(GPtrArray) peers = NULL;
-  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  gboolean hex = is_hex_prefix (text);
-  guint i;
-
-  peers = client_get_peers (client, &error);
-  if (peers == NULL)
-    {
-      remote_error_out (error);
-      return NULL;
-    }
-
-  for (i = 0; i < peers->len; i++)
-    {
-      ShoalDbusPeer *peer = g_ptr_array_index (peers, i);
-
-      if (g_strcmp0 (shoal_dbus_peer_get_id (peer), text) == 0)
-        return g_strdup (text);
-    }
-
-  if (hex && strlen (text) == 32)
-    return g_strdup (text);
-
-  for (i = 0; i < peers->len; i++)
-    {
-      ShoalDbusPeer *peer = g_ptr_array_index (peers, i);
-      const gchar *id = shoal_dbus_peer_get_id (peer);
-
-      if ((hex && id != NULL && g_str_has_prefix (id, text)) ||
-          g_strcmp0 (shoal_dbus_peer_get_name (peer), text) == 0)
-        g_ptr_array_add (matches, (gpointer) id);
-    }
-
-  if (matches->len == 1)
-    return g_strdup (g_ptr_array_index (matches, 0));
-
-  if (matches->len == 0)
-    {
-      g_autofree gchar *message =
-        g_strdup_printf (_("No peer matches “%s”; see “shoal peers”"), text);
-
-      error_out (message);
-    }
-  else
-    {
-      g_autofree gchar *ids = NULL;
-      g_autofree gchar *message = NULL;
-
-      g_ptr_array_add (matches, NULL);
-      ids = g_strjoinv (", ", (gchar **) matches->pdata);
-      message = g_strdup_printf (_("“%s” is ambiguous: it matches %s"), text, ids);
-      error_out (message);
-    }
-  return NULL;
-}
+static gboolean opt_wait = FALSE;
+static gboolean opt_plain = FALSE;
+static gboolean opt_all = FALSE;
 
 /* MESSAGE as given, or every byte of stdin for “-”. */
 static GBytes *
@@ -296,16 +92,6 @@ print_padded (const gchar *text,
     g_print (" ");
 }
 
-static gchar *
-json_to_line (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
-}
-
 static void
 add_peer_to_json (JsonBuilder   *builder,
                   ShoalDbusPeer *peer)
@@ -327,6 +113,14 @@ add_peer_to_json (JsonBuilder   *builder,
   json_builder_add_string_value (builder, shoal_dbus_peer_get_state (peer));
   json_builder_set_member_name (builder, "connected");
   json_builder_add_boolean_value (builder, shoal_dbus_peer_get_connected (peer));
+  json_builder_set_member_name (builder, "trusted");
+  json_builder_add_boolean_value (builder, shoal_dbus_peer_get_trusted (peer));
+  json_builder_set_member_name (builder, "fingerprint");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_fingerprint (peer));
+  json_builder_set_member_name (builder, "verification-code");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_verification_code (peer));
+  json_builder_set_member_name (builder, "previous-id");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_previous_id (peer));
   json_builder_set_member_name (builder, "rtt-usec");
   json_builder_add_int_value (builder, (gint64) shoal_dbus_peer_get_round_trip_time (peer));
   json_builder_set_member_name (builder, "last-seen-usec");
@@ -339,6 +133,11 @@ add_peer_to_json (JsonBuilder   *builder,
   json_builder_add_int_value (builder, (gint64) shoal_dbus_peer_get_messages_sent (peer));
   json_builder_set_member_name (builder, "messages-received");
   json_builder_add_int_value (builder, (gint64) shoal_dbus_peer_get_messages_received (peer));
+  json_builder_set_member_name (builder, "groups");
+  json_builder_begin_array (builder);
+  for (i = 0; shoal_dbus_peer_get_groups (peer) != NULL && shoal_dbus_peer_get_groups (peer)[i] != NULL; i++)
+    json_builder_add_string_value (builder, shoal_dbus_peer_get_groups (peer)[i]);
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
 }
 
@@ -352,13 +151,13 @@ cmd_status (Client  *client,
   guint i, connected = 0;
 
   if (argc != 1)
-    return usage_error (_("“status” takes no arguments"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“status” takes no arguments"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
-  peers = client_get_peers (client, &error);
+  peers = shoal_client_get_peers (client, &error);
   if (peers == NULL)
-    return remote_error_out (error);
+    return shoal_cli_remote_error_out (error);
   for (i = 0; i < peers->len; i++)
     if (shoal_dbus_peer_get_connected (g_ptr_array_index (peers, i)))
       connected++;
@@ -373,26 +172,53 @@ cmd_status (Client  *client,
   return EXIT_SUCCESS;
 }
 
+/* "-" for what is not known, as the RTT column shows it. */
+static const gchar *
+or_dash (const gchar *text)
+{
+  return text != NULL && *text != '\0' ? text : "-";
+}
+
 static gint
 cmd_peers (Client  *client,
            gint     argc,
            gchar  **argv)
 {
+  enum { COL_ID, COL_NAME, COL_STATE, COL_TRUSTED, COL_CODE, COL_RTT, COL_ADDRESSES, N_COLS };
   g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autoptr(GError) error = NULL;
-  const gchar *headings[] = { N_("ID"), N_("NAME"), N_("STATE"), N_("RTT"), N_("ADDRESSES") };
-  gsize widths[G_N_ELEMENTS (headings)] = { 0, };
+  const gchar *headings[N_COLS] = {
+    N_("ID"), N_("NAME"), N_("STATE"), N_("TRUSTED"), N_("CODE"), N_("RTT"), N_("ADDRESSES"),
+  };
+  gsize widths[N_COLS] = { 0, };
   guint i;
   gsize col;
 
   if (argc != 1)
-    return usage_error (_("“peers” takes no arguments"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“peers” takes no arguments"));
+  if (opt_json && opt_plain)
+    return shoal_cli_usage_error (_("“peers” takes --json or --plain, not both"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
-  peers = client_get_peers (client, &error);
+  peers = shoal_client_get_peers (client, &error);
   if (peers == NULL)
-    return remote_error_out (error);
+    return shoal_cli_remote_error_out (error);
+
+  /* For completion and scripts: peer names hold no control characters
+   * (the engine refuses them in a handshake), so one line each is safe. */
+  if (opt_plain)
+    {
+      for (i = 0; i < peers->len; i++)
+        {
+          ShoalDbusPeer *peer = g_ptr_array_index (peers, i);
+          const gchar *name = shoal_dbus_peer_get_name (peer);
+
+          g_print ("%s\t%s\n", shoal_dbus_peer_get_id (peer), name != NULL ? name : "");
+        }
+      return EXIT_SUCCESS;
+    }
 
   if (opt_json)
     {
@@ -403,28 +229,41 @@ cmd_peers (Client  *client,
       for (i = 0; i < peers->len; i++)
         add_peer_to_json (builder, g_ptr_array_index (peers, i));
       json_builder_end_array (builder);
-      line = json_to_line (builder);
+      line = shoal_cli_json_to_line (builder);
       g_print ("%s\n", line);
       return EXIT_SUCCESS;
     }
 
-  /* Columns as wide as their widest cell; the last one is not padded. */
-  for (col = 0; col < G_N_ELEMENTS (headings); col++)
-    widths[col] = g_utf8_strlen (_(headings[col]), -1);
   for (i = 0; i < peers->len; i++)
     {
       ShoalDbusPeer *peer = g_ptr_array_index (peers, i);
-      g_autofree gchar *rtt = format_rtt (shoal_dbus_peer_get_round_trip_time (peer));
+      gchar **row = g_new0 (gchar *, N_COLS + 1);
 
-      widths[0] = MAX (widths[0], (gsize) g_utf8_strlen (shoal_dbus_peer_get_id (peer), -1));
-      widths[1] = MAX (widths[1], (gsize) g_utf8_strlen (shoal_dbus_peer_get_name (peer), -1));
-      widths[2] = MAX (widths[2], (gsize) g_utf8_strlen (translate_state (shoal_dbus_peer_get_state (peer)), -1));
-      widths[3] = MAX (widths[3], (gsize) g_utf8_strlen (rtt, -1));
+      row[COL_ID] = g_strdup (shoal_dbus_peer_get_id (peer));
+      row[COL_NAME] = g_strdup (shoal_dbus_peer_get_name (peer));
+      row[COL_STATE] = g_strdup (shoal_cli_translate_state (shoal_dbus_peer_get_state (peer)));
+      row[COL_TRUSTED] = g_strdup (shoal_dbus_peer_get_trusted (peer) ? _("yes") : _("no"));
+      row[COL_CODE] = g_strdup (or_dash (shoal_dbus_peer_get_verification_code (peer)));
+      row[COL_RTT] = format_rtt (shoal_dbus_peer_get_round_trip_time (peer));
+      row[COL_ADDRESSES] = g_strjoinv (" ", (gchar **) shoal_dbus_peer_get_addresses (peer));
+      g_ptr_array_add (rows, row);
     }
 
-  for (col = 0; col < G_N_ELEMENTS (headings); col++)
+  /* Columns as wide as their widest cell; the last one is not padded. */
+  for (col = 0; col < N_COLS; col++)
     {
-      if (col + 1 < G_N_ELEMENTS (headings))
+      widths[col] = g_utf8_strlen (_(headings[col]), -1);
+      for (i = 0; i < rows->len; i++)
+        {
+          const gchar *cell = ((gchar **) g_ptr_array_index (rows, i))[col];
+
+          widths[col] = MAX (widths[col], (gsize) g_utf8_strlen (cell ? cell : "", -1));
+        }
+    }
+
+  for (col = 0; col < N_COLS; col++)
+    {
+      if (col + 1 < N_COLS)
         {
           print_padded (_(headings[col]), widths[col]);
           g_print ("  ");
@@ -433,21 +272,30 @@ cmd_peers (Client  *client,
         g_print ("%s\n", _(headings[col]));
     }
 
+  for (i = 0; i < rows->len; i++)
+    {
+      gchar **row = g_ptr_array_index (rows, i);
+
+      for (col = 0; col + 1 < N_COLS; col++)
+        {
+          print_padded (row[col] ? row[col] : "", widths[col]);
+          g_print ("  ");
+        }
+      g_print ("%s\n", row[N_COLS - 1] ? row[N_COLS - 1] : "");
+    }
+
+  /* A name that came back with another key deserves a word of its own. */
   for (i = 0; i < peers->len; i++)
     {
       ShoalDbusPeer *peer = g_ptr_array_index (peers, i);
-      g_autofree gchar *rtt = format_rtt (shoal_dbus_peer_get_round_trip_time (peer));
-      g_autofree gchar *addresses = NULL;
+      const gchar *previous = shoal_dbus_peer_get_previous_id (peer);
 
-      addresses = g_strjoinv (" ", (gchar **) shoal_dbus_peer_get_addresses (peer));
-      print_padded (shoal_dbus_peer_get_id (peer), widths[0]);
-      g_print ("  ");
-      print_padded (shoal_dbus_peer_get_name (peer), widths[1]);
-      g_print ("  ");
-      print_padded (translate_state (shoal_dbus_peer_get_state (peer)), widths[2]);
-      g_print ("  ");
-      print_padded (rtt, widths[3]);
-      g_print ("  %s\n", addresses ? addresses : "");
+      if (previous == NULL || *previous == '\0')
+        continue;
+      g_print (_("Note: %s (%s) uses a name this node knew from peer %s: a replaced or cloned "
+                 "machine, or one pretending to be it"),
+               shoal_dbus_peer_get_name (peer), shoal_dbus_peer_get_id (peer), previous);
+      g_print ("\n");
     }
   return EXIT_SUCCESS;
 }
@@ -460,11 +308,11 @@ cmd_resolve (Client  *client,
   g_autofree gchar *id = NULL;
 
   if (argc != 2)
-    return usage_error (_("“resolve” takes one argument: PEER"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“resolve” takes one argument: PEER"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
-  id = resolve_peer (client, argv[1]);
+  id = shoal_client_resolve_peer (client, argv[1], NULL);
   if (id == NULL)
     return EXIT_FAILURE;
   g_print ("%s\n", id);
@@ -481,20 +329,27 @@ cmd_send (Client  *client,
   g_autoptr(GError) error = NULL;
 
   if (argc != 3)
-    return usage_error (_("“send” takes two arguments: PEER and MESSAGE (or - for stdin)"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“send” takes two arguments: PEER and MESSAGE (or - for stdin)"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
-  id = resolve_peer (client, argv[1]);
+  id = shoal_client_resolve_peer (client, argv[1], NULL);
   if (id == NULL)
     return EXIT_FAILURE;
   payload = read_message (argv[2], &error);
   if (payload == NULL)
-    return error_out (error->message);
+    return shoal_cli_error_out (error->message);
+
+  if (opt_wait)
+    {
+      gint status = shoal_send_and_wait (client->service, id, bytes_to_variant (payload), &error);
+
+      return status < 0 ? shoal_cli_remote_error_out (error) : status;
+    }
 
   if (!shoal_dbus_service_call_send_sync (client->service, id, bytes_to_variant (payload),
-                                          NULL, &error))
-    return remote_error_out (error);
+                                          NULL, NULL, &error))
+    return shoal_cli_remote_error_out (error);
   return EXIT_SUCCESS;
 }
 
@@ -505,24 +360,202 @@ cmd_broadcast (Client  *client,
 {
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GError) error = NULL;
-  guint recipients = 0;
+  g_auto(GStrv) recipients = NULL;
+  guint n;
 
   if (argc != 2)
-    return usage_error (_("“broadcast” takes one argument: MESSAGE (or - for stdin)"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“broadcast” takes one argument: MESSAGE (or - for stdin)"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
   payload = read_message (argv[1], &error);
   if (payload == NULL)
-    return error_out (error->message);
+    return shoal_cli_error_out (error->message);
 
   if (!shoal_dbus_service_call_broadcast_sync (client->service, bytes_to_variant (payload),
-                                               &recipients, NULL, &error))
-    return remote_error_out (error);
+                                               NULL, &recipients, NULL, &error))
+    return shoal_cli_remote_error_out (error);
 
-  g_print (g_dngettext (GETTEXT_PACKAGE, "Sent to %u peer", "Sent to %u peers", recipients),
-           recipients);
+  n = g_strv_length (recipients);
+  g_print (g_dngettext (GETTEXT_PACKAGE, "Sent to %u peer", "Sent to %u peers", n), n);
   g_print ("\n");
+  return EXIT_SUCCESS;
+}
+
+static gint
+cmd_join (Client  *client,
+          gint     argc,
+          gchar  **argv)
+{
+  return shoal_groups_join (client, argc, argv);
+}
+
+static gint
+cmd_leave (Client  *client,
+           gint     argc,
+           gchar  **argv)
+{
+  return shoal_groups_leave (client, argc, argv);
+}
+
+static gint
+cmd_groups (Client  *client,
+            gint     argc,
+            gchar  **argv)
+{
+  return shoal_groups_list (client, argc, argv, opt_json, opt_all);
+}
+
+static gint
+cmd_shout (Client  *client,
+           gint     argc,
+           gchar  **argv)
+{
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (argc != 3)
+    return shoal_cli_usage_error (_("“shout” takes two arguments: GROUP and MESSAGE (or - for stdin)"));
+  if (!shoal_client_connect (client))
+    return EXIT_FAILURE;
+
+  payload = read_message (argv[2], &error);
+  if (payload == NULL)
+    return shoal_cli_error_out (error->message);
+  return shoal_groups_shout (client, argc, argv, payload, opt_json);
+}
+
+static gint
+cmd_id (Client  *client,
+        gint     argc,
+        gchar  **argv)
+{
+  const gchar *id, *name, *policy, *fingerprint;
+
+  if (argc != 1)
+    return shoal_cli_usage_error (_("“id” takes no arguments"));
+  if (!shoal_client_connect (client))
+    return EXIT_FAILURE;
+
+  id = shoal_dbus_service_get_id (client->service);
+  name = shoal_dbus_service_get_name (client->service);
+  policy = shoal_dbus_service_get_trust_policy (client->service);
+  fingerprint = shoal_dbus_service_get_fingerprint (client->service);
+
+  if (opt_json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autofree gchar *line = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, name);
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, fingerprint);
+      json_builder_set_member_name (builder, "trust-policy");
+      json_builder_add_string_value (builder, policy);
+      json_builder_end_object (builder);
+      line = shoal_cli_json_to_line (builder);
+      g_print ("%s\n", line);
+      return EXIT_SUCCESS;
+    }
+
+  g_print ("%s %s\n", _("Id:"), id ? id : "");
+  g_print ("%s %s\n", _("Name:"), name ? name : "");
+  g_print ("%s %s\n", _("Fingerprint:"), fingerprint ? fingerprint : "");
+  g_print ("%s %s\n", _("Trust policy:"), policy ? policy : "");
+  return EXIT_SUCCESS;
+}
+
+/* Trust and untrust: the same resolution and call, and a line that says
+ * which peer the decision is about, since PEER may have been a name. */
+static gint
+decide (Client       *client,
+        gint          argc,
+        gchar       **argv,
+        gboolean      trust)
+{
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *label = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (argc != 2)
+    return shoal_cli_usage_error (trust ? _("“trust” takes one argument: PEER")
+                              : _("“untrust” takes one argument: PEER"));
+  if (!shoal_client_connect (client))
+    return EXIT_FAILURE;
+
+  id = shoal_client_resolve_peer (client, argv[1], &name);
+  if (id == NULL)
+    return EXIT_FAILURE;
+
+  if (trust)
+    ok = shoal_dbus_service_call_trust_sync (client->service, id, NULL, &error);
+  else
+    ok = shoal_dbus_service_call_untrust_sync (client->service, id, NULL, &error);
+  if (!ok)
+    return shoal_cli_remote_error_out (error);
+
+  label = name != NULL && *name != '\0' ? g_strdup_printf ("%s (%s)", name, id) : g_strdup (id);
+  g_print (trust ? _("Trusted %s") : _("Untrusted %s: its link is closed and it stays out until trusted again"), label);
+  g_print ("\n");
+  return EXIT_SUCCESS;
+}
+
+static gint
+cmd_trust (Client  *client,
+           gint     argc,
+           gchar  **argv)
+{
+  return decide (client, argc, argv, TRUE);
+}
+
+static gint
+cmd_untrust (Client  *client,
+             gint     argc,
+             gchar  **argv)
+{
+  return decide (client, argc, argv, FALSE);
+}
+
+/* Needs no shoald: a network key is only random bytes, made here from the
+ * kernel's generator rather than by linking the engine for one call. */
+static gint
+cmd_key (Client  *client,
+         gint     argc,
+         gchar  **argv)
+{
+  guint8 key[NETWORK_KEY_SIZE];
+  gsize got = 0;
+  gsize i;
+
+  if (argc != 2 || g_strcmp0 (argv[1], "generate") != 0)
+    return shoal_cli_usage_error (_("“key” takes one argument: generate"));
+
+  while (got < sizeof key)
+    {
+      gssize n = getrandom (key + got, sizeof key - got, 0);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_autofree gchar *message =
+            g_strdup_printf (_("Cannot make a random key: %s"), g_strerror (errno));
+
+          return shoal_cli_error_out (message);
+        }
+      got += (gsize) n;
+    }
+
+  for (i = 0; i < sizeof key; i++)
+    g_print ("%02x", key[i]);
+  g_print ("\n");
+  explicit_bzero (key, sizeof key);
   return EXIT_SUCCESS;
 }
 
@@ -532,20 +565,43 @@ cmd_monitor (Client  *client,
              gchar  **argv)
 {
   if (argc != 1)
-    return usage_error (_("“monitor” takes no arguments"));
-  if (!client_connect (client))
+    return shoal_cli_usage_error (_("“monitor” takes no arguments"));
+  if (!shoal_client_connect (client))
     return EXIT_FAILURE;
 
   return shoal_monitor_run (client->connection, client->service, opt_json);
 }
 
+/* Asks for itself: shoald not running is one of its findings. */
+static gint
+cmd_doctor (Client  *client,
+            gint     argc,
+            gchar  **argv)
+{
+  if (argc != 1)
+    return shoal_cli_usage_error (_("“doctor” takes no arguments"));
+
+  return shoal_doctor_run (client->system_bus, opt_json);
+}
+
 static const Command commands[] = {
   { "status", "", N_("Show this node: id, name, port, version and peer count"), cmd_status },
-  { "peers", "[--json]", N_("List the known peers"), cmd_peers },
-  { "send", N_("PEER MESSAGE|-"), N_("Send a message to one peer (- reads it from stdin)"), cmd_send },
+  { "peers", "[--json|--plain]", N_("List the known peers"), cmd_peers },
+  { "send", N_("[--wait] PEER MESSAGE|-"), N_("Send a message to one peer (- reads it from stdin); --wait: until it is delivered"), cmd_send },
   { "broadcast", N_("MESSAGE|-"), N_("Send a message to every connected peer (- reads it from stdin)"), cmd_broadcast },
-  { "monitor", "[--json]", N_("Print peers joining and leaving and messages received, one line each"), cmd_monitor },
+  { "shout", N_("[--json] GROUP MESSAGE|-"), N_("Send a message to the peers in a group (- reads it from stdin)"), cmd_shout },
+  { "join", N_("GROUP"), N_("Join a group, across restarts: peers send it their messages to it"), cmd_join },
+  { "leave", N_("GROUP"), N_("Leave a group, across restarts"), cmd_leave },
+  { "groups", "[--all] [--json]", N_("List this node’s groups; --all: every group with its members"), cmd_groups },
+  { "monitor", "[--json]", N_("Print peers joining, leaving or asking to join, messages received, and the fate of messages sent, one line each"), cmd_monitor },
   { "resolve", N_("PEER"), N_("Print the full id of a peer given by id prefix or name"), cmd_resolve },
+  { "id", "[--json]", N_("Show this node’s id, name, key fingerprint and trust policy"), cmd_id },
+  { "connect", N_("ADDRESS"), N_("Link up with the peer at an address (HOST, HOST:PORT or [IPV6]:PORT) and say who it is"), shoal_control_connect },
+  { "disconnect", N_("PEER"), N_("Drop a peer: neither side links again, across restarts, until “connect” names it"), shoal_control_disconnect },
+  { "trust", N_("PEER"), N_("Trust a peer, across restarts; a pending peer links up"), cmd_trust },
+  { "untrust", N_("PEER"), N_("Refuse a peer, across restarts: its link closes"), cmd_untrust },
+  { "key", "generate", N_("Print a new random network key, for the network-key policy"), cmd_key },
+  { "doctor", "[--json]", N_("Check shoald, avahi-daemon, the network and the peers, and say what to do"), cmd_doctor },
 };
 
 static const gchar *
@@ -596,9 +652,25 @@ main (int    argc,
       N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
+  const GOptionEntry wait_entries[] = {
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &opt_wait,
+      N_("Wait until the peer has the message: exit 0 once delivered, 1 with the reason if it failed"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
   const GOptionEntry json_entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
       N_("Print JSON instead of text"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  const GOptionEntry all_entries[] = {
+    { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
+      N_("Every group any peer is in, with its members, besides this node’s"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  const GOptionEntry plain_entries[] = {
+    { "plain", 0, 0, G_OPTION_ARG_NONE, &opt_plain,
+      N_("Print each peer’s id and name, tab-separated, one peer a line; do not start shoald"),
+      NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -625,7 +697,7 @@ main (int    argc,
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, main_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (error->message);
+    return shoal_cli_usage_error (error->message);
 
   if (opt_version)
     {
@@ -633,7 +705,7 @@ main (int    argc,
       return EXIT_SUCCESS;
     }
   if (argc < 2)
-    return usage_error (_("No command given; see “shoal --help”"));
+    return shoal_cli_usage_error (_("No command given; see “shoal --help”"));
 
   for (i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_strcmp0 (argv[1], commands[i].name) == 0)
@@ -643,7 +715,7 @@ main (int    argc,
       g_autofree gchar *message =
         g_strdup_printf (_("Unknown command “%s”; see “shoal --help”"), argv[1]);
 
-      return usage_error (message);
+      return shoal_cli_usage_error (message);
     }
 
   parameter_string = g_strconcat (command->name, " ",
@@ -651,10 +723,17 @@ main (int    argc,
   command_context = g_option_context_new (parameter_string);
   g_option_context_set_translation_domain (command_context, GETTEXT_PACKAGE);
   g_option_context_set_summary (command_context, _(command->summary));
-  if (command->run == cmd_peers || command->run == cmd_monitor)
+  if (command->run == cmd_peers || command->run == cmd_monitor || command->run == cmd_id ||
+      command->run == cmd_doctor || command->run == cmd_groups || command->run == cmd_shout)
     g_option_context_add_main_entries (command_context, json_entries, GETTEXT_PACKAGE);
+  if (command->run == cmd_send)
+    g_option_context_add_main_entries (command_context, wait_entries, GETTEXT_PACKAGE);
+  if (command->run == cmd_peers)
+    g_option_context_add_main_entries (command_context, plain_entries, GETTEXT_PACKAGE);
+  if (command->run == cmd_groups)
+    g_option_context_add_main_entries (command_context, all_entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (command_context, &argc, &argv, &error))
-    return usage_error (error->message);
+    return shoal_cli_usage_error (error->message);
 
   /* GOption leaves a "--" in place; drop it so that `send PEER -- -x` sends "-x". */
   for (i = 2; i < (gsize) argc; i++)
@@ -669,7 +748,9 @@ main (int    argc,
 
   /* argv[0] is the program, argv[1] the command: hand the command its own argv. */
   client.system_bus = opt_system;
+  /* Completion asks for the peers on every Tab: that must not start a daemon. */
+  client.no_auto_start = opt_plain;
   status = command->run (&client, argc - 1, argv + 1);
-  client_clear (&client);
+  shoal_client_clear (&client);
   return status;
 }

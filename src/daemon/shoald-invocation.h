@@ -8,9 +8,15 @@
 
 #include <gio/gio.h>
 
+#include "shoal-node.h"
+
 G_BEGIN_DECLS
 
-void shoald_invocation_return_error (GDBusMethodInvocation *invocation,
-                                     const GError          *error);
+void     shoald_invocation_return_error (GDBusMethodInvocation *invocation,
+                                         const GError          *error);
+guint64  shoald_send                    (ShoalNode             *node,
+                                         const gchar           *peer_id,
+                                         GBytes                *payload,
+                                         GError               **error);
 
 G_END_DECLS

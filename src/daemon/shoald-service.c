@@ -13,7 +13,10 @@
 
 #include <glib/gi18n.h>
 
+#include "shoal-enums.h"
 #include "shoal-error.h"
+#include "shoald-groups.h"
+#include "shoald-control.h"
 #include "shoald-invocation.h"
 #include "shoald-peer-skeleton.h"
 #include "shoald-service.h"
@@ -25,7 +28,24 @@ struct _ShoaldService
   ShoalNode                *node;     /* (owned) */
   GDBusObjectManagerServer *manager;  /* (owned) */
   GHashTable               *objects;  /* (owned): peer id → (owned) ShoalDbusObjectSkeleton */
+
+  /* Signals handed to GDBus since the last flush began, and whether one
+   * runs, and whether the node is held meanwhile. */
+  guint                     unflushed;
+  gsize                     unflushed_bytes;
+  gboolean                  flushing;
+  gboolean                  holding;
 };
+
+/* GDBus queues every signal in memory until its worker thread has written
+ * it, without bound: a peer that floods would grow shoald by the size of
+ * each message and more. Every FLUSH_EVERY signals a flush starts; while
+ * one runs and MAX_UNFLUSHED more (or MAX_UNFLUSHED_BYTES) are waiting, the
+ * node stops reading its links until the flush is done, and TCP slows the
+ * senders down. */
+#define FLUSH_EVERY 256
+#define MAX_UNFLUSHED 1024
+#define MAX_UNFLUSHED_BYTES (16 * 1024 * 1024)
 
 static void shoald_service_iface_init (ShoalDbusServiceIface *iface);
 
@@ -33,6 +53,13 @@ static void shoald_service_iface_init (ShoalDbusServiceIface *iface);
  * from its signals' class closures. */
 G_DEFINE_TYPE_WITH_CODE (ShoaldService, shoald_service, SHOAL_DBUS_TYPE_SERVICE_SKELETON,
                          G_IMPLEMENT_INTERFACE (SHOAL_DBUS_TYPE_SERVICE, shoald_service_iface_init))
+
+/* D-Bus has no null string: what the engine does not know yet is "". */
+static const gchar *
+or_empty (const gchar *text)
+{
+  return text != NULL ? text : "";
+}
 
 static GVariant *
 peer_to_variant (ShoalPeer *peer)
@@ -49,6 +76,12 @@ peer_to_variant (ShoalPeer *peer)
   g_variant_dict_insert (&dict, "state", "s",
                          shoal_peer_state_to_string (shoal_peer_get_state (peer)));
   g_variant_dict_insert (&dict, "connected", "b", shoal_peer_get_connected (peer));
+  g_variant_dict_insert (&dict, "trusted", "b", shoal_peer_get_trusted (peer));
+  g_variant_dict_insert (&dict, "fingerprint", "s", or_empty (shoal_peer_get_fingerprint (peer)));
+  g_variant_dict_insert (&dict, "verification-code", "s",
+                         or_empty (shoal_peer_get_verification_code (peer)));
+  g_variant_dict_insert (&dict, "previous-id", "s", or_empty (shoal_peer_get_previous_id (peer)));
+  g_variant_dict_insert (&dict, "last-error", "s", or_empty (shoal_peer_get_last_error (peer)));
   g_variant_dict_insert (&dict, "rtt-usec", "t", shoal_peer_get_round_trip_time (peer));
   g_variant_dict_insert (&dict, "last-seen-usec", "t",
                          (guint64) MAX (shoal_peer_get_last_seen (peer), 0));
@@ -56,6 +89,7 @@ peer_to_variant (ShoalPeer *peer)
   g_variant_dict_insert (&dict, "bytes-received", "t", shoal_peer_get_bytes_received (peer));
   g_variant_dict_insert (&dict, "messages-sent", "t", shoal_peer_get_messages_sent (peer));
   g_variant_dict_insert (&dict, "messages-received", "t", shoal_peer_get_messages_received (peer));
+  g_variant_dict_insert_value (&dict, "groups", g_variant_new_strv (shoal_peer_get_groups (peer), -1));
   return g_variant_dict_end (&dict);
 }
 
@@ -82,6 +116,17 @@ handle_list_peers (ShoalDbusService      *object,
 }
 
 static gboolean
+handle_diagnose (ShoalDbusService      *object,
+                 GDBusMethodInvocation *invocation)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  g_autoptr(GVariant) report = shoal_node_diagnose (self->node);
+
+  shoal_dbus_service_complete_diagnose (object, invocation, report);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_send (ShoalDbusService      *object,
              GDBusMethodInvocation *invocation,
              const gchar           *peer_id,
@@ -90,13 +135,15 @@ handle_send (ShoalDbusService      *object,
   ShoaldService *self = SHOALD_SERVICE (object);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
+  guint64 id;
 
   /* The node refuses a malformed id itself, with InvalidPeerId. */
   bytes = g_variant_get_data_as_bytes (payload);
-  if (!shoal_node_send (self->node, peer_id, bytes, &error))
+  id = shoald_send (self->node, peer_id, bytes, &error);
+  if (id == 0)
     shoald_invocation_return_error (invocation, error);
   else
-    shoal_dbus_service_complete_send (object, invocation);
+    shoal_dbus_service_complete_send (object, invocation, id);
 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -125,9 +172,77 @@ handle_broadcast (ShoalDbusService      *object,
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  shoal_dbus_service_complete_broadcast (object, invocation,
-                                         shoal_node_broadcast (self->node, bytes));
+  {
+    g_autoptr(GPtrArray) recipients = NULL;
+    g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+    g_auto(GStrv) strv = NULL;
+    guint64 id = shoal_node_broadcast (self->node, bytes, &recipients);
+
+    for (guint i = 0; recipients != NULL && i < recipients->len; i++)
+      g_strv_builder_add (ids, shoal_peer_get_id (g_ptr_array_index (recipients, i)));
+    strv = g_strv_builder_end (ids);
+    shoal_dbus_service_complete_broadcast (object, invocation, id, (const gchar * const *) strv);
+  }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_trust (ShoalDbusService      *object,
+              GDBusMethodInvocation *invocation,
+              const gchar           *peer_id)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  g_autoptr(GError) error = NULL;
+
+  /* The node checks the id, stores the decision and applies it. */
+  if (!shoal_node_trust (self->node, peer_id, &error))
+    shoald_invocation_return_error (invocation, error);
+  else
+    shoal_dbus_service_complete_trust (object, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_untrust (ShoalDbusService      *object,
+                GDBusMethodInvocation *invocation,
+                const gchar           *peer_id)
+{
+  ShoaldService *self = SHOALD_SERVICE (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_node_untrust (self->node, peer_id, &error))
+    shoald_invocation_return_error (invocation, error);
+  else
+    shoal_dbus_service_complete_untrust (object, invocation);
+
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_join_group (ShoalDbusService      *object,
+                   GDBusMethodInvocation *invocation,
+                   const gchar           *name)
+{
+  return shoald_groups_handle_join (SHOALD_SERVICE (object)->node, object, invocation, name);
+}
+
+static gboolean
+handle_leave_group (ShoalDbusService      *object,
+                    GDBusMethodInvocation *invocation,
+                    const gchar           *name)
+{
+  return shoald_groups_handle_leave (SHOALD_SERVICE (object)->node, object, invocation, name);
+}
+
+static gboolean
+handle_send_to_group (ShoalDbusService      *object,
+                      GDBusMethodInvocation *invocation,
+                      const gchar           *name,
+                      GVariant              *payload)
+{
+  return shoald_groups_handle_send (SHOALD_SERVICE (object)->node, object, invocation, name,
+                                    payload);
 }
 
 static void
@@ -193,6 +308,18 @@ on_peer_connected (ShoalNode     *node,
 }
 
 static void
+on_peer_pending (ShoalNode     *node,
+                 ShoalPeer     *peer,
+                 ShoaldService *self)
+{
+  add_peer_object (self, peer);
+  shoal_dbus_service_emit_peer_pending (SHOAL_DBUS_SERVICE (self),
+                                        shoal_peer_get_id (peer),
+                                        or_empty (shoal_peer_get_name (peer)),
+                                        or_empty (shoal_peer_get_verification_code (peer)));
+}
+
+static void
 on_peer_disconnected (ShoalNode     *node,
                       ShoalPeer     *peer,
                       const gchar   *reason,
@@ -203,6 +330,58 @@ on_peer_disconnected (ShoalNode     *node,
                                              reason ? reason : "");
 }
 
+static void signal_queued (ShoaldService *self,
+                           guint          count,
+                           gsize          size);
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ShoaldService) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error))
+    g_debug ("Flushing the bus connection failed: %s", error->message);
+  self->flushing = FALSE;
+  if (self->holding)
+    {
+      self->holding = FALSE;
+      shoal_node_release_messages (self->node);
+    }
+  signal_queued (self, 0, 0);
+}
+
+static void
+signal_queued (ShoaldService *self,
+               guint          count,
+               gsize          size)
+{
+  GDBusConnection *connection =
+    g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
+
+  self->unflushed += count;
+  self->unflushed_bytes += size;
+  if (connection == NULL)
+    return;
+
+  if (!self->flushing && self->unflushed >= FLUSH_EVERY)
+    {
+      self->flushing = TRUE;
+      self->unflushed = 0;
+      self->unflushed_bytes = 0;
+      g_dbus_connection_flush (connection, NULL, flushed_cb, g_object_ref (self));
+    }
+  else if (self->flushing && !self->holding &&
+           (self->unflushed >= MAX_UNFLUSHED || self->unflushed_bytes >= MAX_UNFLUSHED_BYTES))
+    {
+      g_debug ("The bus is behind: reading no more messages until it catches up");
+      self->holding = TRUE;
+      shoal_node_hold_messages (self->node);
+    }
+}
+
 static void
 on_message_received (ShoalNode     *node,
                      ShoalPeer     *peer,
@@ -211,9 +390,12 @@ on_message_received (ShoalNode     *node,
                      ShoaldService *self)
 {
   GVariantDict details;
+  const gchar *group = shoal_node_get_message_group (node);
 
   g_variant_dict_init (&details, NULL);
   g_variant_dict_insert (&details, "broadcast", "b", broadcast);
+  if (group != NULL)
+    g_variant_dict_insert (&details, "group", "s", group);
   g_variant_dict_insert (&details, "name", "s",
                          shoal_peer_get_name (peer) ? shoal_peer_get_name (peer) : "");
 
@@ -222,6 +404,29 @@ on_message_received (ShoalNode     *node,
                                             g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
                                                                       payload, TRUE),
                                             g_variant_dict_end (&details));
+  signal_queued (self, 1, g_bytes_get_size (payload));
+}
+
+static void
+on_message_delivered (ShoalNode     *node,
+                      ShoalPeer     *peer,
+                      guint64        id,
+                      ShoaldService *self)
+{
+  shoal_dbus_service_emit_message_delivered (SHOAL_DBUS_SERVICE (self),
+                                             shoal_peer_get_id (peer), id);
+  signal_queued (self, 1, 0);
+}
+
+static void
+on_message_failed (ShoalNode     *node,
+                   ShoalPeer     *peer,
+                   guint64        id,
+                   const gchar   *reason,
+                   ShoaldService *self)
+{
+  shoal_dbus_service_emit_message_failed (SHOAL_DBUS_SERVICE (self),
+                                          shoal_peer_get_id (peer), id, reason);
 }
 
 static void
@@ -239,6 +444,9 @@ shoald_service_dispose (GObject *object)
 
   if (self->node != NULL)
     g_signal_handlers_disconnect_by_data (self->node, self);
+  if (self->holding && self->node != NULL)
+    shoal_node_release_messages (self->node);
+  self->holding = FALSE;
   g_clear_pointer (&self->objects, g_hash_table_unref);
   g_clear_object (&self->manager);
   g_clear_object (&self->node);
@@ -250,8 +458,15 @@ static void
 shoald_service_iface_init (ShoalDbusServiceIface *iface)
 {
   iface->handle_list_peers = handle_list_peers;
+  iface->handle_diagnose = handle_diagnose;
   iface->handle_send = handle_send;
   iface->handle_broadcast = handle_broadcast;
+  iface->handle_trust = handle_trust;
+  iface->handle_untrust = handle_untrust;
+  iface->handle_join_group = handle_join_group;
+  iface->handle_leave_group = handle_leave_group;
+  iface->handle_send_to_group = handle_send_to_group;
+  shoald_control_iface_init (iface);
 }
 
 static void
@@ -293,10 +508,16 @@ shoald_service_new (ShoalNode *node)
   g_signal_connect (node, "peer-removed", G_CALLBACK (on_peer_removed), self);
   g_signal_connect (node, "peer-connected", G_CALLBACK (on_peer_connected), self);
   g_signal_connect (node, "peer-disconnected", G_CALLBACK (on_peer_disconnected), self);
+  g_signal_connect (node, "peer-pending", G_CALLBACK (on_peer_pending), self);
   g_signal_connect (node, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (node, "message-delivered", G_CALLBACK (on_message_delivered), self);
+  g_signal_connect (node, "message-failed", G_CALLBACK (on_message_failed), self);
   g_signal_connect (node, "notify::id", G_CALLBACK (on_node_notify), self);
   g_signal_connect (node, "notify::name", G_CALLBACK (on_node_notify), self);
   g_signal_connect (node, "notify::port", G_CALLBACK (on_node_notify), self);
+  g_signal_connect (node, "notify::trust-policy", G_CALLBACK (on_node_notify), self);
+  g_signal_connect (node, "notify::fingerprint", G_CALLBACK (on_node_notify), self);
+  shoald_groups_watch (node, SHOAL_DBUS_SERVICE (self));
 
   peers = shoal_node_get_peers (node);
   n = g_list_model_get_n_items (peers);
@@ -315,23 +536,41 @@ shoald_service_new (ShoalNode *node)
  * shoald_service_refresh:
  * @self: a #ShoaldService
  *
- * Copies the node's id, name and port to the D-Bus properties. The node
- * notifies changes, but its id and port are only known once it started, and
- * it need not notify them then.
+ * Copies the node's id, name, port, trust policy and fingerprint to the
+ * D-Bus properties. The node notifies changes, but its id, port and
+ * fingerprint are only known once it started, and it need not notify them
+ * then.
  */
+/**
+ * shoald_service_get_node:
+ * @self: a #ShoaldService
+ *
+ * Returns: (transfer none): the node behind the service
+ */
+ShoalNode *
+shoald_service_get_node (ShoaldService *self)
+{
+  return self->node;
+}
+
 void
 shoald_service_refresh (ShoaldService *self)
 {
   ShoalDbusService *iface = SHOAL_DBUS_SERVICE (self);
-  const gchar *id = shoal_node_get_id (self->node);
-  const gchar *name = shoal_node_get_name (self->node);
+  g_autoptr(GEnumClass) policies = g_type_class_ref (SHOAL_TYPE_TRUST_POLICY);
+  GEnumValue *policy;
 
   g_return_if_fail (SHOALD_IS_SERVICE (self));
 
+  /* The policy's D-Bus name is its enum nick: "open", "network-key", "allow-list". */
+  policy = g_enum_get_value (policies, shoal_node_get_trust_policy (self->node));
+
   /* The generated setters compare, so unchanged values send no signal. */
-  shoal_dbus_service_set_id (iface, id ? id : "");
-  shoal_dbus_service_set_name (iface, name ? name : "");
+  shoal_dbus_service_set_id (iface, or_empty (shoal_node_get_id (self->node)));
+  shoal_dbus_service_set_name (iface, or_empty (shoal_node_get_name (self->node)));
   shoal_dbus_service_set_port (iface, shoal_node_get_port (self->node));
+  shoal_dbus_service_set_trust_policy (iface, policy != NULL ? policy->value_nick : "");
+  shoal_dbus_service_set_fingerprint (iface, or_empty (shoal_node_get_fingerprint (self->node)));
 }
 
 /**

@@ -23,5 +23,6 @@ gboolean       shoald_service_export   (ShoaldService    *self,
                                         GError          **error);
 void           shoald_service_unexport (ShoaldService    *self);
 void           shoald_service_refresh  (ShoaldService    *self);
+ShoalNode     *shoald_service_get_node (ShoaldService    *self);
 
 G_END_DECLS

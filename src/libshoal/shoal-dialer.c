@@ -30,8 +30,8 @@ struct _ShoalDialer
   GSource                    *timer;        /* (owned) (nullable) a wait under way */
   GCancellable               *cancellable;  /* (owned) (nullable) the connect in flight */
   gboolean                    dialling;
-  gboolean                    dialled;
   guint                       backoff_ms;
+  guint                       failures;     /* in a row, since the last success */
 };
 
 /**
@@ -112,7 +112,7 @@ dial_cb (GObject      *source,
 
   g_clear_object (&self->cancellable);
   if (connection == NULL)
-    self->callbacks->failed (self->owner);
+    self->callbacks->failed (self->owner, error);
   else
     self->callbacks->connected (self->owner, connection);
 }
@@ -131,7 +131,6 @@ shoal_dialer_dial (ShoalDialer *self,
 {
   shoal_dialer_cancel (self);
   self->dialling = TRUE;
-  self->dialled = TRUE;
   self->cancellable = g_cancellable_new ();
   shoal_dial_async (self->client, addresses, self->cancellable, dial_cb, self);
 }
@@ -163,6 +162,7 @@ shoal_dialer_succeeded (ShoalDialer *self)
 {
   shoal_dialer_cancel (self);
   self->backoff_ms = 0;
+  self->failures = 0;
 }
 
 /**
@@ -177,6 +177,7 @@ shoal_dialer_failed (ShoalDialer *self)
   shoal_dialer_cancel (self);
   self->backoff_ms = self->backoff_ms == 0 ? BACKOFF_MIN_MS
                                            : MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
+  self->failures++;
 }
 
 /**
@@ -204,13 +205,13 @@ shoal_dialer_is_dialling (ShoalDialer *self)
 }
 
 /**
- * shoal_dialer_has_dialled:
+ * shoal_dialer_get_failures:
  * @self: a #ShoalDialer
  *
- * Returns: whether it has ever dialled
+ * Returns: how many dials failed in a row since the last success
  */
-gboolean
-shoal_dialer_has_dialled (ShoalDialer *self)
+guint
+shoal_dialer_get_failures (ShoalDialer *self)
 {
-  return self->dialled;
+  return self->failures;
 }

@@ -18,8 +18,9 @@ typedef struct {
   /* A connection is made; the owner's handshake decides whether it counts. */
   void (*connected) (gpointer           owner,
                      GSocketConnection *connection);
-  /* No address answered. */
-  void (*failed)    (gpointer           owner);
+  /* No address answered; @error is the last address's failure. */
+  void (*failed)    (gpointer           owner,
+                     const GError      *error);
 } ShoalDialerCallbacks;
 
 typedef struct _ShoalDialer ShoalDialer;
@@ -38,6 +39,6 @@ void         shoal_dialer_succeeded    (ShoalDialer                *self);
 void         shoal_dialer_failed       (ShoalDialer                *self);
 gboolean     shoal_dialer_is_busy      (ShoalDialer                *self);
 gboolean     shoal_dialer_is_dialling  (ShoalDialer                *self);
-gboolean     shoal_dialer_has_dialled  (ShoalDialer                *self);
+guint        shoal_dialer_get_failures (ShoalDialer                *self);
 
 G_END_DECLS

@@ -27,6 +27,14 @@ typedef struct {
   GSource              *retry;  /* (owned) (nullable) */
 } StaticEntry;
 
+/**
+ * ShoalDiscoveryStatic:
+ *
+ * A discovery backend for networks without multicast, and for nodes on one
+ * machine: it reports each `HOST:PORT` given to
+ * shoal_discovery_static_add_peer() as a peer to dial, and the peer's id
+ * comes from the handshake. Names that do not resolve yet are tried again.
+ */
 struct _ShoalDiscoveryStatic
 {
   GObject       parent_instance;

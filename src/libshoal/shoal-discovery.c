@@ -8,6 +8,14 @@
 
 #include "shoal-discovery.h"
 
+/**
+ * ShoalDiscovery:
+ *
+ * Where a node learns of peers. #ShoalDiscoveryAvahi finds them over
+ * mDNS/DNS-SD and #ShoalDiscoveryStatic dials a configured list of
+ * addresses; shoal_node_add_discovery() gives a node one more source. See
+ * #ShoalDiscoveryInterface for what a backend implements.
+ */
 G_DEFINE_INTERFACE (ShoalDiscovery, shoal_discovery, G_TYPE_OBJECT)
 
 enum {

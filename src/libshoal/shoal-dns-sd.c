@@ -14,8 +14,6 @@
 
 #include <string.h>
 
-#include <avahi-common/malloc.h>
-
 #include "shoal-dns-sd.h"
 #include "shoal-error.h"
 #include "shoal-peer-private.h"
@@ -58,6 +56,13 @@ shoal_dns_sd_txt_build (const gchar *id,
  * @txt: (nullable): a TXT record
  * @key: the key to look for
  *
+ * Reads the record as RFC 6763 (section 6.4) says: a string's key is all that
+ * comes before its first '=' (the whole string when there is none), keys
+ * compare without regard to ASCII case, and only the first string with a key
+ * counts. avahi_string_list_find() is not used: it compares keys as C
+ * strings, so a string whose key holds a NUL ("id\0junk=…") would pass for
+ * another key.
+ *
  * Returns: (transfer full) (nullable): the value of @key in @txt, if present,
  *   with a value, and free of NULs
  */
@@ -65,21 +70,34 @@ gchar *
 shoal_dns_sd_txt_lookup (AvahiStringList *txt,
                          const gchar     *key)
 {
-  AvahiStringList *item = avahi_string_list_find (txt, key);
-  char *item_key = NULL;
-  char *value = NULL;
-  size_t size = 0;
-  gchar *result = NULL;
+  gsize key_length = strlen (key);
+  AvahiStringList *item;
 
-  if (item == NULL || avahi_string_list_get_pair (item, &item_key, &value, &size) < 0)
-    return NULL;
+  for (item = txt; item != NULL; item = avahi_string_list_get_next (item))
+    {
+      const gchar *text = (const gchar *) avahi_string_list_get_text (item);
+      gsize size = avahi_string_list_get_size (item);
+      const gchar *equals = memchr (text, '=', size);
+      gsize item_key_length = equals != NULL ? (gsize) (equals - text) : size;
+      const gchar *value;
+      gsize value_length;
 
-  if (value != NULL && strlen (value) == size)
-    result = g_strdup (value);
+      /* g_ascii_strncasecmp() stops at a NUL in the string's key, which
+       * @key does not hold: such a key never matches. */
+      if (item_key_length != key_length ||
+          g_ascii_strncasecmp (text, key, key_length) != 0)
+        continue;
 
-  avahi_free (item_key);
-  avahi_free (value);
-  return result;
+      if (equals == NULL)
+        return NULL;
+      value = equals + 1;
+      value_length = size - key_length - 1;
+      if (memchr (value, '\0', value_length) != NULL)
+        return NULL;
+      return g_strndup (value, value_length);
+    }
+
+  return NULL;
 }
 
 /**
@@ -105,7 +123,10 @@ shoal_dns_sd_txt_parse (AvahiStringList  *txt,
   g_autofree gchar *session_id = shoal_dns_sd_txt_lookup (txt, "session");
   guint64 version = 0;
 
-  if (proto == NULL ||
+  /* The first digit is checked here: g_ascii_string_to_unsigned() refuses a
+   * leading space but lets a vertical tab through (its check for white space
+   * and its parser disagree about "\v"). */
+  if (proto == NULL || !g_ascii_isdigit (proto[0]) ||
       !g_ascii_string_to_unsigned (proto, 10, 1, G_MAXUINT32, &version, NULL))
     {
       g_debug ("Avahi: ignoring \"%s\": TXT proto=%s is not a version ≥ 1",

@@ -16,10 +16,13 @@
 #include <avahi-common/address.h>
 #include <avahi-common/strlst.h>
 
+#include "shoal-frame.h"
+
 G_BEGIN_DECLS
 
-/* The TXT protocol version this node speaks; see doc/PROTOCOL.md. */
-#define SHOAL_TXT_PROTO_VERSION 1
+/* The highest protocol version this node speaks, as TXT says it; see
+ * doc/PROTOCOL.md. */
+#define SHOAL_TXT_PROTO_VERSION SHOAL_PROTOCOL_VERSION_MAX
 
 /* TXT record */
 
@@ -32,6 +35,21 @@ gboolean            shoal_dns_sd_txt_parse                 (AvahiStringList     
                                                             const gchar         *service_name,
                                                             gchar              **out_id,
                                                             gchar              **out_session_id);
+
+/* Raw records (shoal-dns-sd-records.c) */
+
+gchar              *shoal_dns_sd_instance_name             (const gchar         *name,
+                                                            const gchar         *id);
+gchar              *shoal_dns_sd_instance_label            (const gchar         *instance,
+                                                            const gchar         *id);
+gchar              *shoal_dns_sd_host_label                (const gchar         *id,
+                                                            const gchar         *session_id);
+GBytes             *shoal_dns_sd_ptr_rdata                 (const gchar         *instance,
+                                                            const gchar         *rest);
+GBytes             *shoal_dns_sd_srv_rdata                 (guint16              port,
+                                                            const gchar         *host,
+                                                            const gchar         *domain);
+GBytes             *shoal_dns_sd_txt_rdata                 (AvahiStringList     *txt);
 
 /* Addresses */
 

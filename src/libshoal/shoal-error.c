@@ -22,12 +22,22 @@ static const GDBusErrorEntry shoal_error_entries[] = {
   { SHOAL_ERROR_STATE_DIRECTORY, "org.shoal.Shoal1.Error.StateDirectory" },
   { SHOAL_ERROR_INVALID_ARGUMENT, "org.shoal.Shoal1.Error.InvalidArgument" },
   { SHOAL_ERROR_NOT_RUNNING, "org.shoal.Shoal1.Error.NotRunning" },
+  { SHOAL_ERROR_NOT_TRUSTED, "org.shoal.Shoal1.Error.NotTrusted" },
+  { SHOAL_ERROR_UNKNOWN_HOST, "org.shoal.Shoal1.Error.UnknownHost" },
+  { SHOAL_ERROR_CONNECT_FAILED, "org.shoal.Shoal1.Error.ConnectFailed" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (shoal_error_entries) == SHOAL_ERROR_LAST + 1);
 
-/* Registering the domain here rather than in the daemon means any program that
- * embeds libshoal and talks D-Bus gets the same error names on both ends. */
+/**
+ * shoal_error_quark:
+ *
+ * The domain of #ShoalError. Registering it with D-Bus here rather than in
+ * the daemon means any program that embeds libshoal and talks D-Bus gets the
+ * same error names on both ends.
+ *
+ * Returns: the #GQuark of the libshoal error domain
+ */
 GQuark
 shoal_error_quark (void)
 {

@@ -1,4 +1,4 @@
-/* shoal-frame-reader.c: cuts protocol v1 frames out of a byte stream
+/* shoal-frame-reader.c: cuts protocol v2 frames out of a byte stream
  *
  * The link reads into the space this reader offers and pops whole frames;
  * each header is checked by shoal_frame_header_parse() as soon as its eight
@@ -279,6 +279,24 @@ shoal_frame_reader_pop (ShoalFrameReader  *self,
     reader_drop_chunk (self);
 
   return SHOAL_FRAME_READ_FRAME;
+}
+
+/**
+ * shoal_frame_reader_release:
+ * @self: a reader
+ *
+ * Says that the space shoal_frame_reader_get_buffer() gave was not used: the
+ * read found nothing. A reader holding no pending bytes then lets go of its
+ * chunk, so that an idle link holds no buffer; a stream that must be read
+ * until it would block asks for space once more than it has bytes.
+ */
+void
+shoal_frame_reader_release (ShoalFrameReader *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->chunk != NULL && self->start == self->end)
+    reader_drop_chunk (self);
 }
 
 /**

@@ -1,4 +1,4 @@
-/* shoal-frame-reader.h: cuts protocol v1 frames out of a byte stream (private)
+/* shoal-frame-reader.h: cuts protocol v2 frames out of a byte stream (private)
  *
  * A buffer the caller reads into, and whole frames popped out of it as
  * zero-copy slices, each header checked before its body is allocated. Pulled
@@ -30,6 +30,7 @@ guint8               *shoal_frame_reader_get_buffer (ShoalFrameReader *self,
                                                      gsize            *out_size);
 void                  shoal_frame_reader_commit     (ShoalFrameReader *self,
                                                      gsize             n_bytes);
+void                  shoal_frame_reader_release    (ShoalFrameReader *self);
 ShoalFrameReadResult  shoal_frame_reader_pop        (ShoalFrameReader *self,
                                                      ShoalFrameHeader *out_header,
                                                      GBytes          **out_body,

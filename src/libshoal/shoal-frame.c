@@ -1,4 +1,4 @@
-/* shoal-frame.c: the protocol v1 wire codec
+/* shoal-frame.c: the protocol v2 wire codec
  *
  * Everything a peer sends is checked here before the rest of the engine sees
  * it: frame types, body lengths (from the eight header bytes alone, before
@@ -29,7 +29,7 @@
  * @type: the frame type
  * @body_length: the length of the body that follows
  *
- * Writes a v1 header: flags and reserved bytes are zero.
+ * Writes a header: flags and reserved bytes are zero.
  */
 void
 shoal_frame_header_write (guint8          out[SHOAL_FRAME_HEADER_SIZE],
@@ -65,10 +65,20 @@ shoal_frame_type_to_string (guint8 type)
       return "ping";
     case SHOAL_FRAME_PONG:
       return "pong";
+    case SHOAL_FRAME_PEERS:
+      return "peers";
+    case SHOAL_FRAME_ACK:
+      return "ack";
     case SHOAL_FRAME_UNICAST:
       return "unicast";
     case SHOAL_FRAME_BROADCAST:
       return "broadcast";
+    case SHOAL_FRAME_GROUP:
+      return "group";
+    case SHOAL_FRAME_JOIN:
+      return "join";
+    case SHOAL_FRAME_LEAVE:
+      return "leave";
     default:
       return "unknown";
     }
@@ -84,7 +94,7 @@ shoal_frame_type_to_string (guint8 type)
  * Parses a header and checks the type and the body length against the limits
  * of that type, so that a reader knows whether to accept the frame before it
  * has allocated anything for the body. Flags and the reserved bytes are
- * ignored, as v1 requires.
+ * ignored, as the protocol requires.
  *
  * Returns: %TRUE if the header is acceptable
  */
@@ -104,21 +114,35 @@ shoal_frame_header_parse (const guint8      data[SHOAL_FRAME_HEADER_SIZE],
     {
     case SHOAL_FRAME_HELLO:
       min_length = 1;
-      max_length = SHOAL_FRAME_MAX_CONTROL_BODY;
+      max_length = SHOAL_FRAME_MAX_HELLO_BODY;
       break;
     case SHOAL_FRAME_GOODBYE:
       min_length = 0;
       max_length = SHOAL_FRAME_MAX_CONTROL_BODY;
       break;
+    case SHOAL_FRAME_PEERS:
+      min_length = 1;
+      max_length = SHOAL_FRAME_MAX_PEERS_BODY;
+      break;
     case SHOAL_FRAME_PING:
     case SHOAL_FRAME_PONG:
+    case SHOAL_FRAME_ACK:
       min_length = SHOAL_FRAME_PING_BODY_SIZE;
       max_length = SHOAL_FRAME_PING_BODY_SIZE;
       break;
     case SHOAL_FRAME_UNICAST:
     case SHOAL_FRAME_BROADCAST:
-      min_length = 0;
+      min_length = SHOAL_FRAME_SEQ_SIZE;
       max_length = max_data_body;
+      break;
+    case SHOAL_FRAME_GROUP:
+      min_length = SHOAL_FRAME_GROUP_MIN_BODY;
+      max_length = max_data_body + SHOAL_FRAME_GROUP_MAX_PREFIX;
+      break;
+    case SHOAL_FRAME_JOIN:
+    case SHOAL_FRAME_LEAVE:
+      min_length = 1;
+      max_length = SHOAL_GROUP_NAME_MAX_BYTES;
       break;
     default:
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
@@ -171,7 +195,8 @@ encode_vardict_frame (ShoalFrameType  type,
   gsize body_length = g_variant_get_size (wire);
   guint8 *frame;
 
-  g_return_val_if_fail (body_length <= SHOAL_FRAME_MAX_CONTROL_BODY, NULL);
+  g_return_val_if_fail (body_length <= (type == SHOAL_FRAME_HELLO ? SHOAL_FRAME_MAX_HELLO_BODY :
+                                        SHOAL_FRAME_MAX_CONTROL_BODY), NULL);
 
   frame = g_malloc (SHOAL_FRAME_HEADER_SIZE + body_length);
   shoal_frame_header_write (frame, type, (guint32) body_length);
@@ -186,15 +211,16 @@ encode_vardict_frame (ShoalFrameType  type,
 static GVariant *
 decode_vardict (GBytes       *body,
                 const gchar  *what,
+                gsize         max_body,
                 GError      **error)
 {
   g_autoptr(GVariant) wire = NULL;
 
-  if (g_bytes_get_size (body) > SHOAL_FRAME_MAX_CONTROL_BODY)
+  if (g_bytes_get_size (body) > max_body)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds the limit of %u",
-                   what, g_bytes_get_size (body), SHOAL_FRAME_MAX_CONTROL_BODY);
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds the limit of %" G_GSIZE_FORMAT,
+                   what, g_bytes_get_size (body), max_body);
       return NULL;
     }
 
@@ -218,7 +244,7 @@ decode_vardict (GBytes       *body,
 
 /* Looks for the known keys of a dictionary. A known key must have its type and
  * appear once; unknown keys are skipped, so later versions can add keys that
- * a v1 node ignores. */
+ * this version ignores. */
 typedef struct {
   const gchar        *key;
   const GVariantType *type;
@@ -338,6 +364,9 @@ shoal_hello_clear (ShoalHello *hello)
   g_clear_pointer (&hello->peer_id, g_free);
   g_clear_pointer (&hello->session_id, g_free);
   g_clear_pointer (&hello->name, g_free);
+  g_clear_pointer (&hello->proof, g_bytes_unref);
+  g_clear_pointer (&hello->groups, g_strfreev);
+  g_clear_pointer (&hello->features, g_strfreev);
   memset (hello, 0, sizeof (*hello));
 }
 
@@ -357,6 +386,8 @@ shoal_frame_encode_hello (const ShoalHello *hello)
   g_return_val_if_fail (shoal_peer_id_is_valid (hello->peer_id), NULL);
   g_return_val_if_fail (shoal_peer_id_is_valid (hello->session_id), NULL);
   g_return_val_if_fail (shoal_hello_name_is_valid (hello->name), NULL);
+  g_return_val_if_fail (hello->proof == NULL ||
+                        g_bytes_get_size (hello->proof) == SHOAL_HELLO_PROOF_SIZE, NULL);
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&builder, "{sv}", "version",
@@ -371,9 +402,24 @@ shoal_frame_encode_hello (const ShoalHello *hello)
                          g_variant_new_string (hello->name));
   g_variant_builder_add (&builder, "{sv}", "port",
                          g_variant_new_uint16 (hello->port));
-  /* v1 has no extensions; the empty list says so explicitly. */
+  /* No extensions is said explicitly, with the empty list. */
   g_variant_builder_add (&builder, "{sv}", "features",
+                         hello->features != NULL ?
+                         g_variant_new_strv ((const gchar * const *) hello->features, -1) :
                          g_variant_new_strv (NULL, 0));
+  g_variant_builder_add (&builder, "{sv}", "accept",
+                         g_variant_new_boolean (hello->accept));
+  if (hello->proof != NULL)
+    g_variant_builder_add (&builder, "{sv}", "proof",
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, hello->proof,
+                                                     TRUE));
+  /* No groups, no key: a hello without groups is what it was before them. */
+  if (hello->groups != NULL && hello->groups[0] != NULL)
+    g_variant_builder_add (&builder, "{sv}", "groups",
+                           shoal_frame_hello_groups_value ((const gchar * const *) hello->groups));
+  /* Only when true: a hello without it is what every other link sends. */
+  if (hello->connect)
+    g_variant_builder_add (&builder, "{sv}", "connect", g_variant_new_boolean (TRUE));
   dict = g_variant_ref_sink (g_variant_builder_end (&builder));
 
   return encode_vardict_frame (SHOAL_FRAME_HELLO, dict);
@@ -387,6 +433,10 @@ enum {
   HELLO_NAME,
   HELLO_PORT,
   HELLO_FEATURES,
+  HELLO_ACCEPT,
+  HELLO_PROOF,
+  HELLO_GROUPS,
+  HELLO_CONNECT,
   N_HELLO_FIELDS
 };
 
@@ -416,7 +466,12 @@ shoal_frame_decode_hello (GBytes      *body,
     [HELLO_NAME] = { "name", G_VARIANT_TYPE_STRING, TRUE, NULL },
     [HELLO_PORT] = { "port", G_VARIANT_TYPE_UINT16, TRUE, NULL },
     [HELLO_FEATURES] = { "features", G_VARIANT_TYPE_STRING_ARRAY, FALSE, NULL },
+    [HELLO_ACCEPT] = { "accept", G_VARIANT_TYPE_BOOLEAN, TRUE, NULL },
+    [HELLO_PROOF] = { "proof", G_VARIANT_TYPE_BYTESTRING, FALSE, NULL },
+    [HELLO_GROUPS] = { "groups", G_VARIANT_TYPE_STRING_ARRAY, FALSE, NULL },
+    [HELLO_CONNECT] = { "connect", G_VARIANT_TYPE_BOOLEAN, FALSE, NULL },
   };
+  g_auto(GStrv) groups = NULL;
   const gchar *peer_id;
   const gchar *session_id;
   const gchar *name;
@@ -433,7 +488,7 @@ shoal_frame_decode_hello (GBytes      *body,
       return FALSE;
     }
 
-  dict = decode_vardict (body, "Hello", error);
+  dict = decode_vardict (body, "Hello", SHOAL_FRAME_MAX_HELLO_BODY, error);
   if (dict == NULL)
     return FALSE;
 
@@ -473,6 +528,19 @@ shoal_frame_decode_hello (GBytes      *body,
       goto out;
     }
 
+  if (fields[HELLO_PROOF].value != NULL &&
+      g_variant_get_size (fields[HELLO_PROOF].value) != SHOAL_HELLO_PROOF_SIZE)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Hello proof has %" G_GSIZE_FORMAT " bytes; it must have %u",
+                   g_variant_get_size (fields[HELLO_PROOF].value), SHOAL_HELLO_PROOF_SIZE);
+      goto out;
+    }
+
+  if (fields[HELLO_GROUPS].value != NULL &&
+      !shoal_frame_hello_groups (fields[HELLO_GROUPS].value, &groups, error))
+    goto out;
+
   memset (out, 0, sizeof (*out));
   out->version = g_variant_get_uint32 (fields[HELLO_VERSION].value);
   out->min_version = fields[HELLO_MIN_VERSION].value != NULL ?
@@ -481,11 +549,34 @@ shoal_frame_decode_hello (GBytes      *body,
   out->session_id = g_strdup (session_id);
   out->name = g_strdup (name);
   out->port = g_variant_get_uint16 (fields[HELLO_PORT].value);
+  out->accept = g_variant_get_boolean (fields[HELLO_ACCEPT].value);
+  if (fields[HELLO_PROOF].value != NULL)
+    out->proof = g_variant_get_data_as_bytes (fields[HELLO_PROOF].value);
+  out->groups = g_steal_pointer (&groups);
+  out->connect = fields[HELLO_CONNECT].value != NULL &&
+                 g_variant_get_boolean (fields[HELLO_CONNECT].value);
+  if (fields[HELLO_FEATURES].value != NULL)
+    out->features = g_variant_dup_strv (fields[HELLO_FEATURES].value, NULL);
   ok = TRUE;
 
 out:
   dict_fields_clear (fields, N_HELLO_FIELDS);
   return ok;
+}
+
+/**
+ * shoal_hello_has_feature:
+ * @hello: a hello
+ * @feature: an extension's name
+ *
+ * Returns: whether @hello announces @feature
+ */
+gboolean
+shoal_hello_has_feature (const ShoalHello *hello,
+                         const gchar      *feature)
+{
+  return hello->features != NULL &&
+         g_strv_contains ((const gchar * const *) hello->features, feature);
 }
 
 /**
@@ -559,6 +650,10 @@ shoal_goodbye_code_to_string (guint32 code)
       return "timeout";
     case SHOAL_GOODBYE_OVERLOADED:
       return "overloaded";
+    case SHOAL_GOODBYE_NOT_TRUSTED:
+      return "not-trusted";
+    case SHOAL_GOODBYE_DISCONNECTED:
+      return "disconnected";
     default:
       return "unknown";
     }
@@ -650,7 +745,7 @@ shoal_frame_decode_goodbye (GBytes   *body,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* An empty body is the serialisation of an empty a{sv}. */
-  dict = decode_vardict (body, "Goodbye", error);
+  dict = decode_vardict (body, "Goodbye", SHOAL_FRAME_MAX_CONTROL_BODY, error);
   if (dict == NULL)
     return FALSE;
 
@@ -684,6 +779,47 @@ out:
   return ok;
 }
 
+/* Ping, pong and ack: a header, then one big-endian u64. */
+
+static GBytes *
+encode_u64_frame (ShoalFrameType type,
+                  guint64        value)
+{
+  guint8 *frame = g_malloc (SHOAL_FRAME_HEADER_SIZE + sizeof (guint64));
+  guint64 value_be = GUINT64_TO_BE (value);
+
+  shoal_frame_header_write (frame, type, sizeof (guint64));
+  memcpy (frame + SHOAL_FRAME_HEADER_SIZE, &value_be, sizeof (value_be));
+  return g_bytes_new_take (frame, SHOAL_FRAME_HEADER_SIZE + sizeof (guint64));
+}
+
+static gboolean
+decode_u64_body (GBytes       *body,
+                 const gchar  *what,
+                 guint64      *out_value,
+                 GError      **error)
+{
+  gsize size;
+  const guint8 *data;
+  guint64 value_be;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data = g_bytes_get_data (body, &size);
+  if (size != sizeof (guint64))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "%s body has %" G_GSIZE_FORMAT " bytes; it must be exactly %u",
+                   what, size, (guint) sizeof (guint64));
+      return FALSE;
+    }
+  memcpy (&value_be, data, sizeof (value_be));
+  if (out_value != NULL)
+    *out_value = GUINT64_FROM_BE (value_be);
+  return TRUE;
+}
+
 /* Ping and pong */
 
 /**
@@ -697,16 +833,9 @@ GBytes *
 shoal_frame_encode_ping (ShoalFrameType type,
                          guint64        stamp)
 {
-  guint8 *frame;
-  guint64 stamp_be = GUINT64_TO_BE (stamp);
-
   g_return_val_if_fail (type == SHOAL_FRAME_PING || type == SHOAL_FRAME_PONG, NULL);
 
-  frame = g_malloc (SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_PING_BODY_SIZE);
-  shoal_frame_header_write (frame, type, SHOAL_FRAME_PING_BODY_SIZE);
-  memcpy (frame + SHOAL_FRAME_HEADER_SIZE, &stamp_be, sizeof (stamp_be));
-
-  return g_bytes_new_take (frame, SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_PING_BODY_SIZE);
+  return encode_u64_frame (type, stamp);
 }
 
 /**
@@ -722,25 +851,103 @@ shoal_frame_decode_ping (GBytes   *body,
                          guint64  *out_stamp,
                          GError  **error)
 {
+  return decode_u64_body (body, "Ping or pong", out_stamp, error);
+}
+
+/* Acks and data */
+
+/**
+ * shoal_frame_encode_ack:
+ * @seq: the highest sequence number delivered, every one before it too
+ *
+ * Returns: (transfer full): the whole 16-byte frame
+ */
+GBytes *
+shoal_frame_encode_ack (guint64 seq)
+{
+  return encode_u64_frame (SHOAL_FRAME_ACK, seq);
+}
+
+/**
+ * shoal_frame_decode_ack:
+ * @body: an ack frame's body
+ * @out_seq: (out) (optional): the sequence number it acknowledges
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Returns: %TRUE if the body is eight bytes
+ */
+gboolean
+shoal_frame_decode_ack (GBytes   *body,
+                        guint64  *out_seq,
+                        GError  **error)
+{
+  return decode_u64_body (body, "Ack", out_seq, error);
+}
+
+/**
+ * shoal_frame_data_prefix:
+ * @out: where to write the 16 bytes that precede the payload
+ * @type: %SHOAL_FRAME_UNICAST or %SHOAL_FRAME_BROADCAST
+ * @seq: the message's sequence number
+ * @payload_size: the payload's length
+ *
+ * Writes a data frame's header and sequence number, so that the payload
+ * can follow from its own buffer, uncopied.
+ */
+void
+shoal_frame_data_prefix (guint8          out[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE],
+                         ShoalFrameType  type,
+                         guint64         seq,
+                         gsize           payload_size)
+{
+  guint64 seq_be = GUINT64_TO_BE (seq);
+
+  g_return_if_fail (payload_size <= SHOAL_FRAME_MAX_MESSAGE);
+
+  shoal_frame_header_write (out, type, (guint32) (payload_size + SHOAL_FRAME_SEQ_SIZE));
+  memcpy (out + SHOAL_FRAME_HEADER_SIZE, &seq_be, sizeof (seq_be));
+}
+
+/**
+ * shoal_frame_decode_data:
+ * @body: a unicast or broadcast frame's body
+ * @out_seq: (out) (optional): the message's sequence number
+ * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Returns: %TRUE if the body holds a sequence number; zero is not one
+ */
+gboolean
+shoal_frame_decode_data (GBytes   *body,
+                         guint64  *out_seq,
+                         GBytes  **out_payload,
+                         GError  **error)
+{
   gsize size;
   const guint8 *data;
-  guint64 stamp_be;
+  guint64 seq_be;
 
   g_return_val_if_fail (body != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   data = g_bytes_get_data (body, &size);
-  if (size != SHOAL_FRAME_PING_BODY_SIZE)
+  if (size < SHOAL_FRAME_SEQ_SIZE)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "Ping or pong body has %" G_GSIZE_FORMAT " bytes; it must "
-                   "be exactly %u", size, SHOAL_FRAME_PING_BODY_SIZE);
+                   "Data frame body has %" G_GSIZE_FORMAT " bytes; it must hold at least "
+                   "its %u-byte sequence number", size, SHOAL_FRAME_SEQ_SIZE);
       return FALSE;
     }
-
-  memcpy (&stamp_be, data, sizeof (stamp_be));
-  if (out_stamp != NULL)
-    *out_stamp = GUINT64_FROM_BE (stamp_be);
+  memcpy (&seq_be, data, sizeof (seq_be));
+  if (GUINT64_FROM_BE (seq_be) == 0)
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                           "Data frame has sequence number 0; the first is 1");
+      return FALSE;
+    }
+  if (out_seq != NULL)
+    *out_seq = GUINT64_FROM_BE (seq_be);
+  if (out_payload != NULL)
+    *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_SEQ_SIZE, size - SHOAL_FRAME_SEQ_SIZE);
   return TRUE;
 }
-

@@ -1,4 +1,4 @@
-/* shoal-frame.h: the protocol v1 wire codec (private)
+/* shoal-frame.h: the protocol v2 wire codec (private)
  *
  * Pure functions over bytes, no I/O: what goes on the wire and how it is
  * taken apart again, with every check a stranger's bytes need. The normative
@@ -16,21 +16,31 @@
 G_BEGIN_DECLS
 
 /* The protocol versions this build speaks. */
-#define SHOAL_PROTOCOL_VERSION_MIN 1
-#define SHOAL_PROTOCOL_VERSION_MAX 1
+#define SHOAL_PROTOCOL_VERSION_MIN 2
+#define SHOAL_PROTOCOL_VERSION_MAX 2
 
 /* Every frame: type (u8), flags (u8), reserved (u16, zero), body length (u32),
  * all big-endian, then the body. */
 #define SHOAL_FRAME_HEADER_SIZE 8
 
-/* The largest body of a data frame, and so the largest message. */
-#define SHOAL_FRAME_MAX_DATA_BODY (16u * 1024u * 1024u)
+/* A data frame's body: the message's sequence number (u64), then the message. */
+#define SHOAL_FRAME_SEQ_SIZE 8u
 
-/* The largest body of a control frame (hello, goodbye). */
+/* The largest message, and so the largest body of a data frame. */
+#define SHOAL_FRAME_MAX_MESSAGE (16u * 1024u * 1024u)
+#define SHOAL_FRAME_MAX_DATA_BODY (SHOAL_FRAME_MAX_MESSAGE + SHOAL_FRAME_SEQ_SIZE)
+
+/* The largest body of a control frame (goodbye). */
 #define SHOAL_FRAME_MAX_CONTROL_BODY 4096u
 
-/* Ping and pong bodies are exactly this long: one u64 stamp. */
+/* The largest hello body: a control frame's, plus room for the most groups
+ * a node may be in (shoal-frame-groups.c), each of the longest name. */
+#define SHOAL_FRAME_MAX_HELLO_BODY (72u * 1024u)
+
+/* Ping and pong bodies are exactly this long: one u64 stamp; so are acks:
+ * one u64 sequence number. */
 #define SHOAL_FRAME_PING_BODY_SIZE 8u
+#define SHOAL_FRAME_ACK_BODY_SIZE 8u
 
 /* Names are DNS-SD instance labels, so at most 63 bytes of UTF-8. */
 #define SHOAL_NAME_MAX_BYTES 63
@@ -40,8 +50,13 @@ typedef enum {
   SHOAL_FRAME_GOODBYE = 0x02,
   SHOAL_FRAME_PING = 0x03,
   SHOAL_FRAME_PONG = 0x04,
+  SHOAL_FRAME_PEERS = 0x05,
+  SHOAL_FRAME_ACK = 0x20,
   SHOAL_FRAME_UNICAST = 0x10,
   SHOAL_FRAME_BROADCAST = 0x11,
+  SHOAL_FRAME_GROUP = 0x12,
+  SHOAL_FRAME_JOIN = 0x30,
+  SHOAL_FRAME_LEAVE = 0x31,
 } ShoalFrameType;
 
 typedef enum {
@@ -53,7 +68,12 @@ typedef enum {
   SHOAL_GOODBYE_SELF = 5,
   SHOAL_GOODBYE_TIMEOUT = 6,
   SHOAL_GOODBYE_OVERLOADED = 7,
+  SHOAL_GOODBYE_NOT_TRUSTED = 8,
+  SHOAL_GOODBYE_DISCONNECTED = 9,
 } ShoalGoodbyeCode;
+
+/* The network key proof in a hello: HMAC-SHA256. */
+#define SHOAL_HELLO_PROOF_SIZE 32
 
 typedef struct {
   guint8  type;
@@ -81,6 +101,11 @@ typedef struct {
   gchar   *session_id;   /* 32 lowercase hex, random per start */
   gchar   *name;         /* 1..63 bytes of UTF-8 */
   guint16  port;         /* the sender's listening port, 0 if none */
+  gboolean accept;       /* whether the sender lets the receiver in */
+  GBytes  *proof;        /* (nullable) the sender's network key proof */
+  GStrv    groups;       /* (nullable) the groups the sender is in, sorted */
+  gboolean connect;      /* the sender dialled because a person asked (Connect) */
+  gchar  **features;     /* (nullable) the extensions the sender supports */
 } ShoalHello;
 
 gboolean     shoal_hello_name_is_valid (const gchar      *name);
@@ -89,6 +114,8 @@ GBytes      *shoal_frame_encode_hello  (const ShoalHello *hello);
 gboolean     shoal_frame_decode_hello  (GBytes           *body,
                                         ShoalHello       *out,
                                         GError          **error);
+gboolean     shoal_hello_has_feature   (const ShoalHello *hello,
+                                        const gchar      *feature);
 gboolean     shoal_hello_negotiate     (const ShoalHello *remote,
                                         guint32          *out_version,
                                         GError          **error);
@@ -107,6 +134,18 @@ const gchar *shoal_goodbye_code_to_string (guint32 code);
 
 GBytes      *shoal_frame_encode_ping   (ShoalFrameType    type,
                                         guint64           stamp);
+GBytes      *shoal_frame_encode_ack    (guint64           seq);
+gboolean     shoal_frame_decode_ack    (GBytes           *body,
+                                        guint64          *out_seq,
+                                        GError          **error);
+void         shoal_frame_data_prefix   (guint8            out[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE],
+                                        ShoalFrameType    type,
+                                        guint64           seq,
+                                        gsize             payload_size);
+gboolean     shoal_frame_decode_data   (GBytes           *body,
+                                        guint64          *out_seq,
+                                        GBytes          **out_payload,
+                                        GError          **error);
 gboolean     shoal_frame_decode_ping   (GBytes           *body,
                                         guint64          *out_stamp,
                                         GError          **error);
@@ -114,6 +153,11 @@ gboolean     shoal_frame_decode_ping   (GBytes           *body,
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShoalHello, shoal_hello_clear)
 
 G_END_DECLS
+
+/* Group frames (JOIN, LEAVE, GROUP) and group names have their own file. */
+#include "shoal-frame-groups.h"
+/* The peer exchange codec (PEERS) lives in its own file pair. */
+#include "shoal-frame-peers.h"
 
 /* The stream reader is built on the header checks above and lives in its own
  * file pair; it comes with the codec, so users of frames need one include. */

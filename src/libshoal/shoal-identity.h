@@ -1,4 +1,4 @@
-/* shoal-identity.h: the node's persistent peer id (private)
+/* shoal-identity.h: random ids (private)
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,7 +11,5 @@
 G_BEGIN_DECLS
 
 gchar *shoal_identity_new_random_id (void);
-gchar *shoal_identity_load_or_create (const gchar  *state_dir,
-                                      GError      **error);
 
 G_END_DECLS

@@ -1,16 +1,21 @@
 /* shoal-link.c: one framed connection to a peer
  *
- * A link owns a connected stream and speaks protocol v1 on it: hello first,
- * then data, pings and finally goodbye. It knows nothing of peers or of the
- * node: it reports what happens through signals and a receive function, and
- * the node decides what a link means.
+ * A link owns a TLS stream whose handshake is done (shoal-tls.c) and speaks
+ * protocol 2 on it: hello first, then data, pings and finally goodbye. It
+ * checks that the hello matches what TLS proved (the id, the network key)
+ * and knows nothing else of peers or of the node: it reports what happens
+ * through signals and a receive function, and the node decides what a link
+ * means.
  *
  * The hot path reads in large chunks and cuts many frames out of each read
  * (ShoalFrameReader hands payloads on as slices of the read buffer), and
- * writes the queue with vectored writes. One source per link watches the
- * socket; its prepare() flushes the queue before the main loop polls, so
- * everything sent during an iteration leaves in one system call, and the
- * socket is watched for writability only while the kernel pushes back.
+ * writes the queue in TLS records of up to 16 KiB (ShoalOutbox). One source
+ * per link watches the socket; its prepare() flushes the queue before the
+ * main loop polls, so everything sent during an iteration leaves together,
+ * and the socket is watched for writability only while the kernel pushes
+ * back. TLS may hold decrypted bytes the socket no longer shows, so a read
+ * loop that stops before the stream says "would block" asks for another
+ * dispatch instead of waiting for the socket.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -18,97 +23,47 @@
 
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <errno.h>
+#include <sys/socket.h>
 
 #include "shoal-error.h"
-#include "shoal-link.h"
+#include "shoal-link-private.h"
 #include "shoal-outbox.h"
 #include "shoal-source.h"
+#include "shoal-trust.h"
 
-/* Reads per dispatch before yielding to other sources, so one busy link
- * cannot starve the others. */
-#define MAX_READS_PER_DISPATCH 16
+
+/* Acks go out after this many messages, or this long after the first one
+ * not yet acknowledged: one per read burst on a busy link. */
+#define ACK_BATCH 256
+#define ACK_DELAY_MS 10
+
+/* How long a peer may take nothing we write before the link is given up. */
+#define WRITE_STALL_TIMEOUT_MS 30000
 
 /* The least time a closing link waits for its goodbye to be flushed and for
  * the peer's goodbye to arrive. */
 #define MIN_LINGER_MS 1000
 
-typedef enum {
-  LINK_STATE_NEW,
-  LINK_STATE_HANDSHAKING,
-  LINK_STATE_ESTABLISHED,
-  LINK_STATE_CLOSING,
-  LINK_STATE_CLOSED,
-} LinkState;
 
-struct _ShoalLink
-{
-  GObject                parent_instance;
-
-  GSocketConnection     *connection;      /* (owned) */
-  GPollableInputStream  *input;           /* (unowned) owned by @connection */
-  GPollableOutputStream *output;          /* (unowned) owned by @connection */
-  GInetSocketAddress    *remote_address;  /* (owned) (nullable) */
-  GMainContext          *context;         /* (owned) */
-  GBytes                *hello_frame;     /* (owned) */
-  ShoalLinkConfig        config;
-  gboolean               outbound;
-
-  LinkState              state;
-  ShoalHello             remote;
-  gboolean               remote_goodbye;
-  gboolean               goodbye_queued;
-  gboolean               write_shut;
-  gchar                 *close_reason;    /* (owned) (nullable) the first reason wins */
-
-  ShoalFrameReader      *reader;          /* (owned) */
-  ShoalOutbox           *outbox;          /* (owned) frames waiting to be written */
-
-  GSource               *io_source;       /* (owned) (nullable) a LinkSource */
-  gpointer               io_tag;
-  GIOCondition           io_events;       /* what @io_source watches now */
-  gboolean               write_blocked;   /* the kernel took less than offered */
-  gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
-  gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */
-  guint64                sent_messages;   /* written since the last traffic signal */
-  guint64                sent_bytes;
-  GSource               *heartbeat_source; /* (owned) (nullable) */
-  GSource               *deadline_source; /* (owned) (nullable) handshake or linger */
-
-  gint64                 last_recv;       /* monotonic µs */
-  gint64                 last_write_progress;
-
-  ShoalLinkReceiveFunc   receive_func;
-  gpointer               receive_data;
-};
 
 G_DEFINE_TYPE (ShoalLink, shoal_link, G_TYPE_OBJECT)
 
-enum {
-  SIGNAL_ESTABLISHED,
-  SIGNAL_TRAFFIC,
-  SIGNAL_ROUND_TRIP,
-  SIGNAL_CLOSED,
-  N_SIGNALS
-};
 
-static guint signals[N_SIGNALS];
+guint shoal_link_signals[SHOAL_LINK_N_SIGNALS];
 
-static void link_finish (ShoalLink   *self,
-                         const gchar *reason);
 
-static void
-set_reason (ShoalLink   *self,
-            const gchar *reason)
+void
+shoal_link_set_reason (ShoalLink   *self,
+                       const gchar *reason)
 {
   if (self->close_reason == NULL)
     self->close_reason = g_strdup (reason);
 }
 
-static void
-queue_control (ShoalLink *self,
-               GBytes    *frame)
+void
+shoal_link_queue_control (ShoalLink *self,
+                          GBytes    *frame)
 {
   if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
@@ -171,33 +126,35 @@ report_traffic (ShoalLink *self,
 
   self->sent_messages = 0;
   self->sent_bytes = 0;
-  g_signal_emit (self, signals[SIGNAL_TRAFFIC], 0, messages_in, bytes_in, messages_out, bytes_out,
+  g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_TRAFFIC], 0, messages_in, bytes_in, messages_out, bytes_out,
                  heard);
 }
 
-static void
-link_finish (ShoalLink   *self,
-             const gchar *reason)
+void
+shoal_link_finish (ShoalLink   *self,
+                   const gchar *reason)
 {
   g_autoptr(ShoalLink) hold = g_object_ref (self);
 
   if (self->state == LINK_STATE_CLOSED)
     return;
 
-  set_reason (self, reason != NULL ? reason : "closed");
+  shoal_link_set_reason (self, reason != NULL ? reason : "closed");
   report_traffic (self, FALSE, 0, 0);
   self->state = LINK_STATE_CLOSED;
 
   shoal_source_clear (&self->io_source);
+  shoal_source_clear (&self->ack_source);
   shoal_source_clear (&self->heartbeat_source);
   shoal_source_clear (&self->deadline_source);
   shoal_outbox_clear (self->outbox);
+  /* The TCP connection, not TLS: closing TLS would write a close_notify,
+   * blocking on a peer that stopped reading. */
   g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
 
-  g_debug ("Link %s %s closed: %s", self->outbound ? "to" : "from",
-           self->remote.peer_id != NULL ? self->remote.peer_id : "(no hello)",
+  g_debug ("Link %s %s closed: %s", self->outbound ? "to" : "from", self->proven_id,
            self->close_reason);
-  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, self->close_reason);
+  g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_CLOSED], 0, self->close_reason);
 }
 
 static gboolean
@@ -206,7 +163,29 @@ linger_cb (gpointer user_data)
   ShoalLink *self = user_data;
 
   g_clear_pointer (&self->deadline_source, g_source_unref);
-  link_finish (self, NULL);
+  shoal_link_finish (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+flush_ack (ShoalLink *self)
+{
+  shoal_source_clear (&self->ack_source);
+  if (self->ack_due > self->ack_sent && self->state == LINK_STATE_ESTABLISHED &&
+      !self->goodbye_queued)
+    {
+      self->ack_sent = self->ack_due;
+      shoal_link_queue_control (self, shoal_frame_encode_ack (self->ack_due));
+    }
+}
+
+static gboolean
+ack_cb (gpointer user_data)
+{
+  ShoalLink *self = user_data;
+
+  g_clear_pointer (&self->ack_source, g_source_unref);
+  flush_ack (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -231,7 +210,10 @@ shoal_link_close (ShoalLink        *self,
   if (self->state >= LINK_STATE_CLOSING)
     return;
 
-  set_reason (self, shoal_goodbye_code_to_string (code));
+  shoal_link_set_reason (self, shoal_goodbye_code_to_string (code));
+  /* What this end delivered is acknowledged before it says goodbye, so the
+   * peer does not take it for undelivered. */
+  flush_ack (self);
   self->state = LINK_STATE_CLOSING;
   shoal_source_clear (&self->heartbeat_source);
   shoal_source_clear (&self->deadline_source);
@@ -239,7 +221,30 @@ shoal_link_close (ShoalLink        *self,
                                                 MAX (MIN_LINGER_MS, self->config.heartbeat_timeout_ms),
                                                 linger_cb, self, NULL, "[shoal] link linger");
   self->goodbye_queued = TRUE;
-  queue_control (self, shoal_frame_encode_goodbye (code, message));
+  shoal_link_queue_control (self, shoal_frame_encode_goodbye (code, message));
+}
+
+/**
+ * shoal_link_sever:
+ * @self: a #ShoalLink
+ *
+ * Cuts the link as a broken network would: no goodbye, and a TCP reset that
+ * throws away whatever the kernel still held for either side. For tests.
+ */
+void
+shoal_link_sever (ShoalLink *self)
+{
+  GSocket *socket;
+  struct linger reset = { 1, 0 };
+
+  g_return_if_fail (SHOAL_IS_LINK (self));
+
+  if (self->state == LINK_STATE_CLOSED)
+    return;
+  socket = g_socket_connection_get_socket (self->connection);
+  if (setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) != 0)
+    g_debug ("SO_LINGER: %s", g_strerror (errno));
+  shoal_link_finish (self, "severed");
 }
 
 /**
@@ -263,39 +268,56 @@ shoal_link_abort (ShoalLink        *self,
 
   g_log (G_LOG_DOMAIN, code == SHOAL_GOODBYE_SHUTDOWN ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_MESSAGE,
          "Closing link %s %s: %s", self->outbound ? "to" : "from",
-         self->remote.peer_id != NULL ? self->remote.peer_id : "(no hello yet)", reason);
-  set_reason (self, reason);
+         self->proven_id, reason);
+  shoal_link_set_reason (self, reason);
 
   /* A goodbye can follow only whole frames: if the queue's head is half
    * written, the peer could not parse what came after it. */
   if (!shoal_outbox_in_mid_frame (self->outbox) && !self->goodbye_queued && !self->write_shut)
     {
       shoal_outbox_clear (self->outbox);
+      /* What was delivered here is still worth saying: the peer would
+       * otherwise report it failed, or send it again. */
+      flush_ack (self);
       self->goodbye_queued = TRUE;
-      queue_control (self, shoal_frame_encode_goodbye (code, reason));
+      shoal_link_queue_control (self, shoal_frame_encode_goodbye (code, reason));
       flush (self);
     }
 
-  link_finish (self, NULL);
+  shoal_link_finish (self, NULL);
 }
 
-static void
-protocol_error (ShoalLink   *self,
-                const gchar *message)
+void
+shoal_link_protocol_error (ShoalLink   *self,
+                           const gchar *message)
 {
   g_autofree gchar *reason = g_strdup_printf ("protocol error: %s", message);
 
   shoal_link_abort (self, SHOAL_GOODBYE_PROTOCOL_ERROR, reason);
 }
 
-static gboolean
-heartbeat_cb (gpointer user_data)
+gboolean
+shoal_link_heartbeat_cb (gpointer user_data)
 {
   ShoalLink *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 timeout = (gint64) self->config.heartbeat_timeout_ms * 1000;
 
-  if (now - self->last_recv > timeout)
+  /* Bytes waiting in our own socket (or in TLS's buffer) mean the peer spoke
+   * and this end is the one behind: a CPU-starved host runs its timers
+   * before it gets to read, and must not call its peers dead for that. */
+  if (!self->paused && now - self->last_recv > timeout &&
+      (self->read_more || self->frames_waiting ||
+       g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0))
+    {
+      g_debug ("Link with %s: silent on the clock, but bytes are waiting to be read",
+               self->proven_id);
+      self->last_recv = now;
+    }
+
+  /* Silence while this end reads nothing is this end's doing: it is not
+   * judged then (shoal_link_set_paused() takes it out of the count). */
+  if (!self->paused && now - self->last_recv > timeout)
     {
       g_autofree gchar *reason = g_strdup_printf ("timeout: nothing heard for %u ms",
                                                   self->config.heartbeat_timeout_ms);
@@ -305,18 +327,22 @@ heartbeat_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  /* A peer that stops reading must not pin our memory for ever. */
-  if (!shoal_outbox_is_empty (self->outbox) && now - self->last_write_progress > timeout)
+  /* A peer that stops reading must not hold a link for ever; one that is
+   * merely slow to take what it is sent (its consumer behind) pushes back
+   * through TCP for a while, and its pings say it is alive. */
+  if (!shoal_outbox_is_empty (self->outbox) &&
+      now - self->last_write_progress > MAX (timeout, (gint64) WRITE_STALL_TIMEOUT_MS * 1000))
     {
       g_autofree gchar *reason = g_strdup_printf ("timeout: peer took nothing for %u ms",
-                                                  self->config.heartbeat_timeout_ms);
+                                                  MAX (self->config.heartbeat_timeout_ms,
+                                                       WRITE_STALL_TIMEOUT_MS));
 
       g_clear_pointer (&self->heartbeat_source, g_source_unref);
       shoal_link_abort (self, SHOAL_GOODBYE_TIMEOUT, reason);
       return G_SOURCE_REMOVE;
     }
 
-  queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
+  shoal_link_queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
   report_traffic (self, FALSE, 0, 0);
   return G_SOURCE_CONTINUE;
 }
@@ -333,225 +359,6 @@ handshake_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-handle_hello (ShoalLink *self,
-              GBytes    *body)
-{
-  g_auto(ShoalHello) hello = { 0, };
-  g_autoptr(GError) error = NULL;
-  guint32 version = 0;
-
-  if (self->state != LINK_STATE_HANDSHAKING)
-    {
-      protocol_error (self, "a second hello");
-      return;
-    }
-
-  if (!shoal_frame_decode_hello (body, &hello, &error))
-    {
-      protocol_error (self, error->message);
-      return;
-    }
-
-  if (!shoal_hello_negotiate (&hello, &version, &error))
-    {
-      shoal_link_abort (self, SHOAL_GOODBYE_VERSION_MISMATCH, error->message);
-      return;
-    }
-
-  self->remote = hello;
-  memset (&hello, 0, sizeof hello);
-  self->state = LINK_STATE_ESTABLISHED;
-  shoal_source_clear (&self->deadline_source);
-  self->heartbeat_source = shoal_timeout_attach (self->context, self->config.heartbeat_interval_ms,
-                                                 heartbeat_cb, self, NULL, "[shoal] link heartbeat");
-
-  g_debug ("Link %s %s (%s) established, protocol %u", self->outbound ? "to" : "from",
-           self->remote.peer_id, self->remote.name, version);
-  g_signal_emit (self, signals[SIGNAL_ESTABLISHED], 0);
-}
-
-static void
-handle_goodbye (ShoalLink *self,
-                GBytes    *body)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *message = NULL;
-  guint32 code = 0;
-
-  if (!shoal_frame_decode_goodbye (body, &code, &message, &error))
-    {
-      protocol_error (self, error->message);
-      return;
-    }
-
-  if (message != NULL)
-    g_strcanon (message, G_CSET_a_2_z G_CSET_A_2_Z G_CSET_DIGITS " .,:;-_()[]/'\"+=#%@!?", '?');
-  g_debug ("Goodbye from %s: %s%s%s", self->remote.peer_id != NULL ? self->remote.peer_id : "?",
-           shoal_goodbye_code_to_string (code), message != NULL ? ", " : "",
-           message != NULL ? message : "");
-  set_reason (self, shoal_goodbye_code_to_string (code));
-  self->remote_goodbye = TRUE;
-
-  if (self->write_shut)
-    {
-      link_finish (self, NULL);
-      return;
-    }
-
-  if (!self->goodbye_queued)
-    {
-      shoal_link_close (self, code, NULL);
-      return;
-    }
-}
-
-/* Returns FALSE when reading must stop: the link failed or the peer said
- * goodbye. */
-static gboolean
-process_frames (ShoalLink *self,
-                guint64   *messages,
-                guint64   *bytes)
-{
-  for (;;)
-    {
-      ShoalFrameHeader header;
-      g_autoptr(GBytes) body = NULL;
-      g_autoptr(GError) error = NULL;
-      ShoalFrameReadResult result;
-
-      result = shoal_frame_reader_pop (self->reader, &header, &body, &error);
-      if (result == SHOAL_FRAME_READ_NEED_MORE)
-        return TRUE;
-      if (result == SHOAL_FRAME_READ_ERROR)
-        {
-          protocol_error (self, error->message);
-          return FALSE;
-        }
-
-      /* A goodbye may come first: a refusal, such as an overloaded node's. */
-      if (self->state == LINK_STATE_HANDSHAKING && header.type != SHOAL_FRAME_HELLO &&
-          header.type != SHOAL_FRAME_GOODBYE)
-        {
-          g_autofree gchar *message =
-            g_strdup_printf ("expected hello, got %s", shoal_frame_type_to_string (header.type));
-
-          protocol_error (self, message);
-          return FALSE;
-        }
-
-      switch (header.type)
-        {
-        case SHOAL_FRAME_UNICAST:
-        case SHOAL_FRAME_BROADCAST:
-          *messages += 1;
-          *bytes += header.body_length;
-          if (self->receive_func != NULL)
-            self->receive_func (self->receive_data, body,
-                                header.type == SHOAL_FRAME_BROADCAST);
-          break;
-
-        case SHOAL_FRAME_PING:
-          {
-            guint64 stamp = 0;
-
-            if (!shoal_frame_decode_ping (body, &stamp, &error))
-              {
-                protocol_error (self, error->message);
-                return FALSE;
-              }
-            if (self->state == LINK_STATE_ESTABLISHED)
-              queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PONG, stamp));
-          }
-          break;
-
-        case SHOAL_FRAME_PONG:
-          {
-            guint64 stamp = 0;
-            gint64 now = g_get_monotonic_time ();
-
-            if (!shoal_frame_decode_ping (body, &stamp, &error))
-              {
-                protocol_error (self, error->message);
-                return FALSE;
-              }
-            /* The stamp is ours, echoed: anything in the future is a lie. */
-            if (stamp <= (guint64) now)
-              g_signal_emit (self, signals[SIGNAL_ROUND_TRIP], 0, (guint64) now - stamp);
-          }
-          break;
-
-        case SHOAL_FRAME_HELLO:
-          handle_hello (self, body);
-          break;
-
-        case SHOAL_FRAME_GOODBYE:
-          handle_goodbye (self, body);
-          return FALSE;
-
-        default:
-          /* The reader refuses unknown types before they get here. */
-          g_assert_not_reached ();
-        }
-
-      if (self->state == LINK_STATE_CLOSED)
-        return FALSE;
-    }
-}
-
-/* Reads what the socket has, a bounded number of times so one busy link
- * cannot starve the others, and handles every whole frame. Returns whether
- * anything was heard. */
-static gboolean
-read_available (ShoalLink *self,
-                guint64   *messages,
-                guint64   *bytes)
-{
-  gboolean heard = FALSE;
-
-  for (guint round = 0; round < MAX_READS_PER_DISPATCH; round++)
-    {
-      g_autoptr(GError) error = NULL;
-      gsize size = 0;
-      guint8 *buffer = shoal_frame_reader_get_buffer (self->reader, &size);
-      gssize n;
-
-      n = g_pollable_input_stream_read_nonblocking (self->input, buffer, size, NULL, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
-
-      if (n < 0)
-        {
-          g_autofree gchar *reason = g_strdup_printf ("read failed: %s", error->message);
-
-          link_finish (self, reason);
-          break;
-        }
-
-      if (n == 0)
-        {
-          if (shoal_frame_reader_get_pending (self->reader) > 0)
-            g_message ("Link %s %s: stream ended inside a frame",
-                       self->outbound ? "to" : "from",
-                       self->remote.peer_id != NULL ? self->remote.peer_id : "(no hello yet)");
-          link_finish (self, self->state == LINK_STATE_CLOSING ? NULL : "connection closed");
-          break;
-        }
-
-      heard = TRUE;
-      self->last_recv = g_get_monotonic_time ();
-      shoal_frame_reader_commit (self->reader, (gsize) n);
-      if (!process_frames (self, messages, bytes) || self->remote_goodbye)
-        break;
-
-      /* A short read drained the socket: asking again would only say so. */
-      if ((gsize) n < size)
-        break;
-    }
-
-  return heard;
-}
-
 /* The link's source: the socket, read when readable, written from prepare()
  * and, while the kernel pushes back, when writable. */
 
@@ -559,6 +366,12 @@ typedef struct {
   GSource    source;
   ShoalLink *link;  /* (unowned) the link destroys its source before it goes */
 } LinkSource;
+
+static gboolean
+link_wants_read (ShoalLink *self)
+{
+  return !self->paused && (self->read_more || self->frames_waiting);
+}
 
 static void
 watch (ShoalLink    *self,
@@ -581,12 +394,12 @@ link_source_prepare (GSource *source,
   if (!self->write_blocked && !shoal_outbox_is_empty (self->outbox))
     flush (self);
 
-  watch (self, G_IO_IN | (self->write_blocked ? G_IO_OUT : 0));
+  watch (self, (self->paused ? 0 : G_IO_IN) | (self->write_blocked ? G_IO_OUT : 0));
 
   /* Reporting is dispatch's job, never prepare's: user code runs there.
    * Counts of what left wait for the next read or heartbeat rather than
    * costing a dispatch of their own. */
-  return self->write_error != NULL || self->finish_pending;
+  return self->write_error != NULL || self->finish_pending || link_wants_read (self);
 }
 
 static gboolean
@@ -595,7 +408,7 @@ link_source_check (GSource *source)
   ShoalLink *self = ((LinkSource *) source)->link;
 
   return g_source_query_unix_fd (source, self->io_tag) != 0 || self->write_error != NULL ||
-         self->finish_pending;
+         self->finish_pending || link_wants_read (self);
 }
 
 static gboolean
@@ -615,16 +428,26 @@ link_source_dispatch (GSource     *source,
       flush (self);
     }
 
-  if (self->write_error == NULL && !self->remote_goodbye &&
-      (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)))
-    heard = read_available (self, &messages, &bytes);
+  if (self->write_error == NULL && self->frames_waiting && !self->paused)
+    {
+      self->frames_waiting = FALSE;
+      if (!shoal_link_process_frames (self, &messages, &bytes))
+        self->read_more = FALSE;
+    }
+
+  /* Frames still waiting from the last read come first: reading more before
+   * they are handled would only grow the buffer. */
+  if (self->write_error == NULL && !self->remote_goodbye && !self->paused &&
+      !self->frames_waiting && self->state != LINK_STATE_CLOSED &&
+      (self->read_more || (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR))))
+    heard = shoal_link_read_available (self, &messages, &bytes);
 
   report_traffic (self, heard, messages, bytes);
 
   if (self->write_error != NULL)
-    link_finish (self, self->write_error);
+    shoal_link_finish (self, self->write_error);
   else if (self->finish_pending)
-    link_finish (self, NULL);
+    shoal_link_finish (self, NULL);
 
   return self->state == LINK_STATE_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
@@ -640,12 +463,14 @@ shoal_link_dispose (GObject *object)
 {
   ShoalLink *self = SHOAL_LINK (object);
 
+  shoal_source_clear (&self->ack_source);
   shoal_source_clear (&self->io_source);
   shoal_source_clear (&self->heartbeat_source);
   shoal_source_clear (&self->deadline_source);
   shoal_outbox_clear (self->outbox);
   if (self->connection != NULL)
     g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
+  g_clear_object (&self->stream);
   g_clear_object (&self->connection);
   g_clear_object (&self->remote_address);
 
@@ -660,6 +485,9 @@ shoal_link_finalize (GObject *object)
   shoal_hello_clear (&self->remote);
   g_free (self->close_reason);
   g_free (self->write_error);
+  g_free (self->proven_id);
+  g_clear_pointer (&self->channel_binding, g_bytes_unref);
+  g_clear_pointer (&self->config.network_key, g_bytes_unref);
   g_clear_pointer (&self->reader, shoal_frame_reader_free);
   g_clear_pointer (&self->outbox, shoal_outbox_free);
   g_clear_pointer (&self->hello_frame, g_bytes_unref);
@@ -682,7 +510,7 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * The peer's hello arrived and was accepted; its fields are in
    * shoal_link_get_remote_hello(). Data may flow from now on.
    */
-  signals[SIGNAL_ESTABLISHED] =
+  shoal_link_signals[SHOAL_LINK_SIGNAL_ESTABLISHED] =
     g_signal_new ("established", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
@@ -697,7 +525,7 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * Emitted once per batch of reads and writes, never per frame, so that the
    * node can keep counters and "last seen" current.
    */
-  signals[SIGNAL_TRAFFIC] =
+  shoal_link_signals[SHOAL_LINK_SIGNAL_TRAFFIC] =
     g_signal_new ("traffic", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 5,
                   G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_BOOLEAN);
@@ -706,8 +534,18 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * ShoalLink::round-trip:
    * @usec: the round trip of the last heartbeat, in microseconds
    */
-  signals[SIGNAL_ROUND_TRIP] =
+  shoal_link_signals[SHOAL_LINK_SIGNAL_ROUND_TRIP] =
     g_signal_new ("round-trip", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+
+  /**
+   * ShoalLink::acked:
+   * @seq: the highest sequence number the peer has delivered
+   *
+   * The peer acknowledged every message up to @seq on our stream to it.
+   */
+  shoal_link_signals[SHOAL_LINK_SIGNAL_ACKED] =
+    g_signal_new ("acked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
 
   /**
@@ -716,7 +554,7 @@ shoal_link_class_init (ShoalLinkClass *klass)
    *
    * The link is finished; it emits nothing more.
    */
-  signals[SIGNAL_CLOSED] =
+  shoal_link_signals[SHOAL_LINK_SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
@@ -729,38 +567,48 @@ shoal_link_init (ShoalLink *self)
 
 /**
  * shoal_link_new:
- * @connection: a connected socket connection
+ * @stream: the TLS stream, handshake done
+ * @connection: the TCP connection under @stream
  * @outbound: whether this node dialled it
- * @hello_frame: this node's encoded hello
+ * @proven_id: the peer id the peer's certificate proves
+ * @channel_binding: the TLS session's exporter value, for the network key proof
+ * @accept: whether @hello_frame lets the peer in
+ * @hello_frame: this node's encoded hello for this link
  * @config: limits and timings
  *
- * Wraps @connection; nothing happens until shoal_link_start().
+ * Wraps @stream; nothing happens until shoal_link_start().
  *
  * Returns: (transfer full): a new #ShoalLink
  */
 ShoalLink *
-shoal_link_new (GSocketConnection     *connection,
+shoal_link_new (GIOStream             *stream,
+                GSocketConnection     *connection,
                 gboolean               outbound,
+                const gchar           *proven_id,
+                GBytes                *channel_binding,
+                gboolean               accept,
                 GBytes                *hello_frame,
                 const ShoalLinkConfig *config)
 {
   ShoalLink *self = g_object_new (SHOAL_TYPE_LINK, NULL);
-  GSocket *socket = g_socket_connection_get_socket (connection);
   g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
 
+  self->stream = g_object_ref (stream);
   self->connection = g_object_ref (connection);
-  self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
-  self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (connection)));
+  self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
+  self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
+  self->proven_id = g_strdup (proven_id);
+  self->channel_binding = g_bytes_ref (channel_binding);
+  self->accept = accept;
   if (G_IS_INET_SOCKET_ADDRESS (remote))
     self->remote_address = G_INET_SOCKET_ADDRESS (g_steal_pointer (&remote));
   self->outbound = outbound;
   self->hello_frame = g_bytes_ref (hello_frame);
   self->config = *config;
+  if (config->network_key != NULL)
+    g_bytes_ref (config->network_key);
   self->reader = shoal_frame_reader_new (config->max_data_body);
   self->context = g_main_context_ref_thread_default ();
-
-  /* Batching is ours: the queue already coalesces small frames. */
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   return self;
 }
@@ -816,7 +664,7 @@ shoal_link_start (ShoalLink *self)
   self->deadline_source = shoal_timeout_attach (self->context, self->config.handshake_timeout_ms,
                                                 handshake_timeout_cb, self, NULL,
                                                 "[shoal] link handshake");
-  queue_control (self, g_bytes_ref (self->hello_frame));
+  shoal_link_queue_control (self, g_bytes_ref (self->hello_frame));
 }
 
 /**
@@ -834,12 +682,10 @@ shoal_link_start (ShoalLink *self)
 gboolean
 shoal_link_send (ShoalLink       *self,
                  ShoalFrameType   type,
+                 guint64          seq,
                  GBytes          *payload,
                  GError         **error)
 {
-  gsize size = g_bytes_get_size (payload);
-  gsize queued = shoal_outbox_get_data_bytes (self->outbox);
-
   if (self->state != LINK_STATE_ESTABLISHED)
     {
       g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_NOT_CONNECTED,
@@ -847,26 +693,99 @@ shoal_link_send (ShoalLink       *self,
       return FALSE;
     }
 
-  /* An empty queue takes any message the protocol allows, so a message
-   * bigger than the bound can still go out on its own. */
-  if (queued > 0 && queued + size > self->config.max_queue_bytes)
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_QUEUE_FULL,
-                   "%" G_GSIZE_FORMAT " bytes are waiting to be sent", queued);
-      return FALSE;
-    }
-
   if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
-  shoal_outbox_push_data (self->outbox, type, payload);
-
+  shoal_outbox_push_data (self->outbox, type, seq, payload);
   return TRUE;
+}
+
+/**
+ * shoal_link_ack_later:
+ * @self: a #ShoalLink
+ * @seq: the highest sequence number delivered, every one before it too
+ *
+ * Acknowledges @seq soon: acks are batched, one per %ACK_BATCH messages or
+ * after %ACK_DELAY_MS, whichever comes first, and always before a goodbye.
+ */
+void
+shoal_link_ack_later (ShoalLink *self,
+                      guint64    seq)
+{
+  if (self->config.no_acks)
+    return;
+
+  if (seq > self->ack_due)
+    self->ack_due = seq;
+
+  if (self->ack_due - self->ack_sent >= ACK_BATCH)
+    flush_ack (self);
+  else if (self->ack_source == NULL && self->ack_due > self->ack_sent)
+    self->ack_source = shoal_timeout_attach (self->context, ACK_DELAY_MS, ack_cb, self, NULL,
+                                             "[shoal] link ack");
+}
+
+/**
+ * shoal_link_set_paused:
+ * @self: a #ShoalLink
+ * @paused: whether to stop reading
+ *
+ * Stops or resumes reading: while the consumer is behind, TCP pushes back
+ * on the peer instead of this process filling its memory. A link still in
+ * its handshake reads on until the peer's HELLO, and stops only then.
+ */
+void
+shoal_link_set_paused (ShoalLink *self,
+                       gboolean   paused)
+{
+  self->pause_wanted = paused;
+  shoal_link_apply_pause (self);
+}
+
+/* The peer takes a link for up once our HELLO is out, and from then on
+ * judges it by our pings, which start with the peer's HELLO: holding that
+ * HELLO unread would have the peer call us dead for our consumer's delay. */
+void
+shoal_link_apply_pause (ShoalLink *self)
+{
+  gboolean paused = self->pause_wanted && self->state >= LINK_STATE_ESTABLISHED;
+
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  if (paused)
+    {
+      self->paused_at = g_get_monotonic_time ();
+    }
+  else
+    {
+      /* The silence before the pause still counts, the pause does not: a
+       * link that died meanwhile is still found out in time. */
+      self->last_recv += g_get_monotonic_time () - self->paused_at;
+      self->read_more = TRUE;
+      if (self->io_source != NULL)
+        g_main_context_wakeup (self->context);
+    }
 }
 
 gboolean
 shoal_link_get_outbound (ShoalLink *self)
 {
   return self->outbound;
+}
+
+/**
+ * shoal_link_get_silence_ms:
+ * @self: a #ShoalLink
+ *
+ * Returns: how long nothing has been heard on the link, in milliseconds;
+ *   time this end spent not reading (shoal_link_set_paused()) does not count
+ */
+guint
+shoal_link_get_silence_ms (ShoalLink *self)
+{
+  gint64 now = self->paused ? self->paused_at : g_get_monotonic_time ();
+
+  return (guint) CLAMP ((now - self->last_recv) / 1000, 0, G_MAXUINT);
 }
 
 gboolean
@@ -885,6 +804,34 @@ const ShoalHello *
 shoal_link_get_remote_hello (ShoalLink *self)
 {
   return self->remote.peer_id != NULL ? &self->remote : NULL;
+}
+
+/**
+ * shoal_link_get_refusal:
+ * @self: a #ShoalLink
+ *
+ * Returns: who refused the link after the hellos, if anyone did
+ */
+ShoalLinkRefusal
+shoal_link_get_refusal (ShoalLink *self)
+{
+  return self->refusal;
+}
+
+/**
+ * shoal_link_get_remote_goodbye:
+ * @self: a #ShoalLink
+ * @code: (out) (optional): the code of the peer's goodbye
+ *
+ * Returns: %TRUE if the peer said goodbye on this link
+ */
+gboolean
+shoal_link_get_remote_goodbye (ShoalLink *self,
+                               guint32   *code)
+{
+  if (code != NULL)
+    *code = self->remote_goodbye_code;
+  return self->remote_goodbye;
 }
 
 /**

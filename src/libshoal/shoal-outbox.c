@@ -1,11 +1,19 @@
 /* shoal-outbox.c: a link's queue of frames waiting to be written
  *
- * Messages are queued as they are sent and written in batches: everything
- * queued while the main loop was busy leaves in one vectored write, header
- * and payload side by side, the payload's bytes shared with the caller (and,
- * for a broadcast, with every other link) rather than copied. The outbox
- * remembers how far into its first frame the last write got, so a short
- * write resumes exactly where it stopped.
+ * Messages are queued as they are sent, their payload's bytes shared with
+ * the caller (and, for a broadcast, with every other link), and written in
+ * batches. The stream is TLS, which makes one record of every write: small
+ * frames are gathered into writes of a record's size (16 KiB), so a burst of
+ * small messages costs one record and one system call per 16 KiB rather
+ * than two per message, and a large payload is handed over in place. The
+ * outbox remembers how far into its first frame the last write got, so a
+ * short write resumes exactly where it stopped.
+ *
+ * After "would block", GnuTLS wants the same bytes offered again: it has
+ * already sealed them into a record and sends that, whatever the next call
+ * passes. Nothing is taken off the queue until a write succeeds, so the next
+ * write starts with the same bytes; it may offer more, and is told how many
+ * of them the record held.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -13,22 +21,28 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "shoal-outbox.h"
 
-/* Vectors per writev: a header and a payload per frame. */
+/* Vectors per gather: a header and a payload per frame. */
 #define MAX_WRITE_VECTORS 512
+/* The most plaintext one TLS record carries. */
+#define RECORD_SIZE (16 * 1024)
 
 typedef struct {
-  guint8   header[SHOAL_FRAME_HEADER_SIZE];
-  guint8   header_len;  /* 0 for control frames, encoded whole in @bytes */
+  guint16  header_len;  /* 0 for control frames, encoded whole in @bytes */
   gboolean is_data;     /* counts as a message, and against the queue's bound */
   GBytes  *bytes;       /* (owned) the payload, or the whole control frame */
+  guint8   header[];    /* @header_len bytes: the header, the sequence number, and a
+                           group frame's name; a data frame's own, its payload shared */
 } OutFrame;
 
 struct _ShoalOutbox
 {
   GQueue frames;      /* (element-type OutFrame) */
   gsize  head_done;   /* bytes of the first frame already written */
+  gboolean record_pending;  /* the stream may hold a record half sent */
   gsize  data_bytes;  /* payload bytes of the data frames queued */
 };
 
@@ -64,20 +78,52 @@ shoal_outbox_free (ShoalOutbox *self)
  * shoal_outbox_push_data:
  * @self: a #ShoalOutbox
  * @type: %SHOAL_FRAME_UNICAST or %SHOAL_FRAME_BROADCAST
+ * @seq: the message's sequence number on this stream
  * @payload: the message; its bytes are shared, not copied
  *
- * Queues a data frame; its header is written here, its payload referenced.
+ * Queues a data frame; its header and sequence number are written here,
+ * its payload referenced.
  */
 void
 shoal_outbox_push_data (ShoalOutbox    *self,
                         ShoalFrameType  type,
+                        guint64         seq,
                         GBytes         *payload)
 {
-  OutFrame *frame = g_new (OutFrame, 1);
+  OutFrame *frame = g_malloc (sizeof (OutFrame) + SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE);
   gsize size = g_bytes_get_size (payload);
 
-  shoal_frame_header_write (frame->header, type, (guint32) size);
-  frame->header_len = SHOAL_FRAME_HEADER_SIZE;
+  shoal_frame_data_prefix (frame->header, type, seq, size);
+  frame->header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE;
+  frame->is_data = TRUE;
+  frame->bytes = g_bytes_ref (payload);
+  self->data_bytes += size;
+  g_queue_push_tail (&self->frames, frame);
+}
+
+/**
+ * shoal_outbox_push_group:
+ * @self: a #ShoalOutbox
+ * @seq: the message's sequence number on this stream
+ * @group: the group it was sent to, a valid name
+ * @payload: the message; its bytes are shared, not copied, as a broadcast's
+ *
+ * Queues a GROUP frame: its header, sequence number and name are written
+ * here, its payload referenced.
+ */
+void
+shoal_outbox_push_group (ShoalOutbox *self,
+                         guint64      seq,
+                         const gchar *group,
+                         GBytes      *payload)
+{
+  gsize name_length = strlen (group);
+  gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + name_length;
+  OutFrame *frame = g_malloc (sizeof (OutFrame) + header_len);
+  gsize size = g_bytes_get_size (payload);
+
+  shoal_frame_group_prefix (frame->header, seq, group, name_length, size);
+  frame->header_len = (guint16) header_len;
   frame->is_data = TRUE;
   frame->bytes = g_bytes_ref (payload);
   self->data_bytes += size;
@@ -96,7 +142,7 @@ void
 shoal_outbox_push_control (ShoalOutbox *self,
                            GBytes      *frame)
 {
-  OutFrame *out = g_new0 (OutFrame, 1);
+  OutFrame *out = g_malloc0 (sizeof (OutFrame));
 
   out->bytes = frame;
   g_queue_push_tail (&self->frames, out);
@@ -132,7 +178,7 @@ shoal_outbox_is_empty (ShoalOutbox *self)
 gboolean
 shoal_outbox_in_mid_frame (ShoalOutbox *self)
 {
-  return self->head_done > 0;
+  return self->head_done > 0 || self->record_pending;
 }
 
 /**
@@ -180,15 +226,19 @@ consume (ShoalOutbox *self,
     }
 }
 
-/* Fills @vectors from the head of the queue, skipping what was written. */
+/* Fills @vectors from the head of the queue, skipping what was written,
+ * until they hold a record's worth. */
 static gsize
 gather (ShoalOutbox   *self,
         GOutputVector *vectors)
 {
   gsize n_vectors = 0;
   gsize skip = self->head_done;
+  gsize total = 0;
 
-  for (GList *l = self->frames.head; l != NULL && n_vectors + 2 <= MAX_WRITE_VECTORS; l = l->next)
+  for (GList *l = self->frames.head;
+       l != NULL && n_vectors + 2 <= MAX_WRITE_VECTORS && total < RECORD_SIZE;
+       l = l->next)
     {
       OutFrame *frame = l->data;
       gsize size = 0;
@@ -198,6 +248,7 @@ gather (ShoalOutbox   *self,
         {
           vectors[n_vectors].buffer = frame->header + skip;
           vectors[n_vectors].size = frame->header_len - skip;
+          total += vectors[n_vectors].size;
           n_vectors++;
           skip = 0;
         }
@@ -210,6 +261,7 @@ gather (ShoalOutbox   *self,
         {
           vectors[n_vectors].buffer = data + skip;
           vectors[n_vectors].size = size - skip;
+          total += vectors[n_vectors].size;
           n_vectors++;
         }
       skip = 0;
@@ -241,24 +293,54 @@ shoal_outbox_write (ShoalOutbox            *self,
                     guint64                *out_bytes,
                     GError                **error)
 {
+  /* Rebuilt for every write, so one buffer serves every link of a thread. */
+  static _Thread_local guint8 staging[RECORD_SIZE];
+
   *out_written = 0;
 
   while (!g_queue_is_empty (&self->frames))
     {
+      g_autoptr(GError) local_error = NULL;
       GOutputVector vectors[MAX_WRITE_VECTORS];
       gsize n_vectors = gather (self, vectors);
-      gsize written = 0;
-      GPollableReturn ret;
+      const void *data;
+      gsize size;
+      gssize written;
 
-      ret = g_pollable_output_stream_writev_nonblocking (stream, vectors, n_vectors, &written,
-                                                         NULL, error);
-      if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
-        return SHOAL_OUTBOX_BLOCKED;
-      if (ret == G_POLLABLE_RETURN_FAILED)
-        return SHOAL_OUTBOX_FAILED;
+      /* Every queued frame has a header or a body: something to gather. */
+      g_assert (n_vectors > 0);
+      data = vectors[0].buffer;
+      size = vectors[0].size;
 
-      *out_written += written;
-      consume (self, written, out_messages, out_bytes);
+      if (n_vectors > 1 && size < RECORD_SIZE)
+        {
+          size = 0;
+          for (gsize i = 0; i < n_vectors && size < RECORD_SIZE; i++)
+            {
+              gsize take = MIN (vectors[i].size, RECORD_SIZE - size);
+
+              memcpy (staging + size, vectors[i].buffer, take);
+              size += take;
+            }
+          data = staging;
+        }
+
+      written = g_pollable_output_stream_write_nonblocking (stream, data, size, NULL,
+                                                            &local_error);
+      if (written < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          self->record_pending = TRUE;
+          return SHOAL_OUTBOX_BLOCKED;
+        }
+      if (written < 0)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return SHOAL_OUTBOX_FAILED;
+        }
+
+      self->record_pending = FALSE;
+      *out_written += (gsize) written;
+      consume (self, (gsize) written, out_messages, out_bytes);
     }
 
   return SHOAL_OUTBOX_EMPTY;

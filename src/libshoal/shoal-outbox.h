@@ -24,6 +24,11 @@ ShoalOutbox       *shoal_outbox_new              (void);
 void               shoal_outbox_free             (ShoalOutbox           *self);
 void               shoal_outbox_push_data        (ShoalOutbox           *self,
                                                   ShoalFrameType         type,
+                                                  guint64                seq,
+                                                  GBytes                *payload);
+void               shoal_outbox_push_group       (ShoalOutbox           *self,
+                                                  guint64                seq,
+                                                  const gchar           *group,
                                                   GBytes                *payload);
 void               shoal_outbox_push_control     (ShoalOutbox           *self,
                                                   GBytes                *frame);

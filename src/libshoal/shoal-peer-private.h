@@ -26,6 +26,17 @@ void       shoal_peer_set_last_seen       (ShoalPeer      *self,
 void       shoal_peer_add_sent            (ShoalPeer      *self,
                                            guint64         messages,
                                            guint64         bytes);
+void       shoal_peer_set_trusted         (ShoalPeer      *self,
+                                           gboolean        trusted);
+void       shoal_peer_set_identity        (ShoalPeer      *self,
+                                           const gchar    *fingerprint,
+                                           const gchar    *verification_code);
+void       shoal_peer_set_previous_id     (ShoalPeer      *self,
+                                           const gchar    *previous_id);
+void       shoal_peer_set_last_error      (ShoalPeer      *self,
+                                           const gchar    *last_error);
+void       shoal_peer_set_groups          (ShoalPeer      *self,
+                                           const gchar * const *groups);
 void       shoal_peer_add_received        (ShoalPeer      *self,
                                            guint64         messages,
                                            guint64         bytes);

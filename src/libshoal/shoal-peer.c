@@ -10,11 +10,18 @@
 
 #include "config.h"
 
-#include <net/if.h>
-
 #include "shoal-enums.h"
 #include "shoal-peer-private.h"
 
+/**
+ * ShoalPeer:
+ *
+ * A remote node as this node sees it: its id and name, where it stands
+ * (#ShoalPeer:state), and counters of what crossed the link. A node keeps
+ * one #ShoalPeer per peer id in #ShoalNode:peers and updates it in place;
+ * connect to #GObject::notify to follow it. Peers are made by the node,
+ * never by applications.
+ */
 struct _ShoalPeer
 {
   GObject         parent_instance;
@@ -29,6 +36,12 @@ struct _ShoalPeer
   guint64         bytes_received;
   guint64         messages_sent;
   guint64         messages_received;
+  gboolean        trusted;
+  gchar          *fingerprint;        /* (owned) (nullable) */
+  gchar          *verification_code;  /* (owned) (nullable) */
+  gchar          *previous_id;        /* (owned) (nullable) */
+  gchar          *last_error;         /* (owned) (nullable) */
+  GStrv           groups;             /* (owned) sorted */
 };
 
 G_DEFINE_TYPE (ShoalPeer, shoal_peer, G_TYPE_OBJECT)
@@ -45,9 +58,15 @@ typedef enum {
   PROP_BYTES_RECEIVED,
   PROP_MESSAGES_SENT,
   PROP_MESSAGES_RECEIVED,
+  PROP_TRUSTED,
+  PROP_FINGERPRINT,
+  PROP_VERIFICATION_CODE,
+  PROP_PREVIOUS_ID,
+  PROP_LAST_ERROR,
+  PROP_GROUPS,
 } ShoalPeerProperty;
 
-static GParamSpec *props[PROP_MESSAGES_RECEIVED + 1] = { NULL, };
+static GParamSpec *props[PROP_GROUPS + 1] = { NULL, };
 
 static void
 shoal_peer_get_property (GObject    *object,
@@ -92,6 +111,24 @@ shoal_peer_get_property (GObject    *object,
     case PROP_MESSAGES_RECEIVED:
       g_value_set_uint64 (value, self->messages_received);
       break;
+    case PROP_TRUSTED:
+      g_value_set_boolean (value, self->trusted);
+      break;
+    case PROP_FINGERPRINT:
+      g_value_set_string (value, self->fingerprint);
+      break;
+    case PROP_VERIFICATION_CODE:
+      g_value_set_string (value, self->verification_code);
+      break;
+    case PROP_PREVIOUS_ID:
+      g_value_set_string (value, self->previous_id);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_GROUPS:
+      g_value_set_boxed (value, self->groups);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -121,6 +158,12 @@ shoal_peer_set_property (GObject      *object,
     case PROP_BYTES_RECEIVED:
     case PROP_MESSAGES_SENT:
     case PROP_MESSAGES_RECEIVED:
+    case PROP_TRUSTED:
+    case PROP_FINGERPRINT:
+    case PROP_VERIFICATION_CODE:
+    case PROP_PREVIOUS_ID:
+    case PROP_LAST_ERROR:
+    case PROP_GROUPS:
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -134,6 +177,11 @@ shoal_peer_finalize (GObject *object)
   g_free (self->id);
   g_free (self->name);
   g_strfreev (self->addresses);
+  g_free (self->fingerprint);
+  g_free (self->verification_code);
+  g_free (self->previous_id);
+  g_free (self->last_error);
+  g_strfreev (self->groups);
 
   G_OBJECT_CLASS (shoal_peer_parent_class)->finalize (object);
 }
@@ -235,6 +283,62 @@ shoal_peer_class_init (ShoalPeerClass *klass)
   props[PROP_MESSAGES_RECEIVED] =
     g_param_spec_uint64 ("messages-received", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
+  /**
+   * ShoalPeer:trusted:
+   *
+   * Whether the peer is in this node's trust store, approved with
+   * shoal_node_trust(). Under the allow-list policy only trusted peers link up.
+   */
+  props[PROP_TRUSTED] = g_param_spec_boolean ("trusted", NULL, NULL, FALSE, ro);
+
+  /**
+   * ShoalPeer:fingerprint:
+   *
+   * The SHA-256 of the peer's public key (its SubjectPublicKeyInfo), as 32
+   * colon-separated pairs of lowercase hex digits; %NULL until a TLS
+   * handshake with the peer has completed.
+   */
+  props[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, ro);
+
+  /**
+   * ShoalPeer:verification-code:
+   *
+   * Six digits derived from this node's key and the peer's: the peer shows
+   * the same code for this node, so two people can compare them before
+   * trusting each other's machines. %NULL until a TLS handshake completed.
+   */
+  props[PROP_VERIFICATION_CODE] =
+    g_param_spec_string ("verification-code", NULL, NULL, NULL, ro);
+
+  /**
+   * ShoalPeer:previous-id:
+   *
+   * Set when the peer uses a name this node remembers from a peer with
+   * another id (another key): a cloned or replaced machine, or one that
+   * pretends to be it. %NULL otherwise.
+   */
+  props[PROP_PREVIOUS_ID] = g_param_spec_string ("previous-id", NULL, NULL, NULL, ro);
+
+  /**
+   * ShoalPeer:last-error:
+   *
+   * Why the last attempt to link up with the peer failed or was refused,
+   * in either direction: a dial that found nothing listening or timed out,
+   * a failed TLS handshake, a refused certificate, a trust policy or a
+   * network key that kept the link out, a protocol the node does not speak.
+   * In English, for logs and people, not for matching. %NULL once a link
+   * comes up, and before anything failed.
+   */
+  props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+
+  /**
+   * ShoalPeer:groups:
+   *
+   * The groups the peer said it is in, sorted byte-wise: told when a link
+   * comes up and on every change, kept as last said while it is away.
+   */
+  props[PROP_GROUPS] = g_param_spec_boxed ("groups", NULL, NULL, G_TYPE_STRV, ro);
+
   g_object_class_install_properties (object_class, G_N_ELEMENTS (props), props);
 }
 
@@ -242,6 +346,7 @@ static void
 shoal_peer_init (ShoalPeer *self)
 {
   self->addresses = g_new0 (gchar *, 1);
+  self->groups = g_new0 (gchar *, 1);
 }
 
 ShoalPeer *
@@ -253,6 +358,8 @@ shoal_peer_new (const gchar *id)
 /**
  * shoal_peer_get_id:
  * @self: a #ShoalPeer
+ *
+ * Gets the peer's id (#ShoalPeer:id).
  *
  * Returns: the peer's id
  */
@@ -267,6 +374,8 @@ shoal_peer_get_id (ShoalPeer *self)
  * shoal_peer_get_name:
  * @self: a #ShoalPeer
  *
+ * Gets the name the peer announces (#ShoalPeer:name).
+ *
  * Returns: (nullable): the peer's name, if known yet
  */
 const gchar *
@@ -280,7 +389,10 @@ shoal_peer_get_name (ShoalPeer *self)
  * shoal_peer_get_addresses:
  * @self: a #ShoalPeer
  *
- * Returns: (transfer none): the peer's addresses as `HOST:PORT` strings
+ * Gets where the peer can be reached (#ShoalPeer:addresses).
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the peer's addresses
+ *   as `HOST:PORT` strings
  */
 const gchar * const *
 shoal_peer_get_addresses (ShoalPeer *self)
@@ -292,6 +404,8 @@ shoal_peer_get_addresses (ShoalPeer *self)
 /**
  * shoal_peer_get_state:
  * @self: a #ShoalPeer
+ *
+ * Gets where the peer stands with this node (#ShoalPeer:state).
  *
  * Returns: where the peer stands with this node
  */
@@ -306,6 +420,9 @@ shoal_peer_get_state (ShoalPeer *self)
  * shoal_peer_get_connected:
  * @self: a #ShoalPeer
  *
+ * Gets whether a live link to the peer carries messages now
+ * (#ShoalPeer:connected).
+ *
  * Returns: whether a live link to the peer exists
  */
 gboolean
@@ -318,6 +435,8 @@ shoal_peer_get_connected (ShoalPeer *self)
 /**
  * shoal_peer_get_round_trip_time:
  * @self: a #ShoalPeer
+ *
+ * Gets the last heartbeat's round trip (#ShoalPeer:round-trip-time).
  *
  * Returns: the last measured round trip in microseconds, or 0
  */
@@ -332,6 +451,8 @@ shoal_peer_get_round_trip_time (ShoalPeer *self)
  * shoal_peer_get_last_seen:
  * @self: a #ShoalPeer
  *
+ * Gets when the peer was last heard from (#ShoalPeer:last-seen).
+ *
  * Returns: when the peer was last heard from (µs since the Unix epoch), or 0
  */
 gint64
@@ -344,6 +465,9 @@ shoal_peer_get_last_seen (ShoalPeer *self)
 /**
  * shoal_peer_get_bytes_sent:
  * @self: a #ShoalPeer
+ *
+ * Gets how many payload bytes were written to the peer (#ShoalPeer:bytes-
+ * sent).
  *
  * Returns: payload bytes written to the peer
  */
@@ -358,6 +482,9 @@ shoal_peer_get_bytes_sent (ShoalPeer *self)
  * shoal_peer_get_bytes_received:
  * @self: a #ShoalPeer
  *
+ * Gets how many payload bytes were received from the peer (#ShoalPeer:bytes-
+ * received).
+ *
  * Returns: payload bytes received from the peer
  */
 guint64
@@ -370,6 +497,9 @@ shoal_peer_get_bytes_received (ShoalPeer *self)
 /**
  * shoal_peer_get_messages_sent:
  * @self: a #ShoalPeer
+ *
+ * Gets how many messages were written to the peer (#ShoalPeer:messages-
+ * sent).
  *
  * Returns: messages written to the peer
  */
@@ -384,6 +514,9 @@ shoal_peer_get_messages_sent (ShoalPeer *self)
  * shoal_peer_get_messages_received:
  * @self: a #ShoalPeer
  *
+ * Gets how many messages were received from the peer (#ShoalPeer:messages-
+ * received).
+ *
  * Returns: messages received from the peer
  */
 guint64
@@ -393,29 +526,167 @@ shoal_peer_get_messages_received (ShoalPeer *self)
   return self->messages_received;
 }
 
+static void
+set_string (ShoalPeer         *self,
+            gchar            **field,
+            const gchar       *value,
+            ShoalPeerProperty  prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+void
+shoal_peer_set_trusted (ShoalPeer *self,
+                        gboolean   trusted)
+{
+  if (self->trusted == trusted)
+    return;
+
+  self->trusted = trusted;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TRUSTED]);
+}
+
+void
+shoal_peer_set_identity (ShoalPeer   *self,
+                         const gchar *fingerprint,
+                         const gchar *verification_code)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
+  set_string (self, &self->verification_code, verification_code, PROP_VERIFICATION_CODE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+shoal_peer_set_previous_id (ShoalPeer   *self,
+                            const gchar *previous_id)
+{
+  set_string (self, &self->previous_id, previous_id, PROP_PREVIOUS_ID);
+}
+
+void
+shoal_peer_set_last_error (ShoalPeer   *self,
+                           const gchar *last_error)
+{
+  set_string (self, &self->last_error, last_error, PROP_LAST_ERROR);
+}
+
 /**
- * shoal_peer_state_to_string:
- * @state: a #ShoalPeerState
+ * shoal_peer_get_trusted:
+ * @self: a #ShoalPeer
  *
- * Returns: the state's name as scripts see it: "discovered", "connecting",
- *   "connected" or "lost"
+ * Gets whether the peer is in this node's trust store (#ShoalPeer:trusted).
+ *
+ * Returns: whether the peer is trusted in this node's trust store
+ */
+gboolean
+shoal_peer_get_trusted (ShoalPeer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PEER (self), FALSE);
+
+  return self->trusted;
+}
+
+/**
+ * shoal_peer_get_fingerprint:
+ * @self: a #ShoalPeer
+ *
+ * Gets the fingerprint of the peer's public key (#ShoalPeer:fingerprint).
+ *
+ * Returns: (nullable): the fingerprint of the peer's public key
  */
 const gchar *
-shoal_peer_state_to_string (ShoalPeerState state)
+shoal_peer_get_fingerprint (ShoalPeer *self)
 {
-  switch (state)
-    {
-    case SHOAL_PEER_STATE_DISCOVERED:
-      return "discovered";
-    case SHOAL_PEER_STATE_CONNECTING:
-      return "connecting";
-    case SHOAL_PEER_STATE_CONNECTED:
-      return "connected";
-    case SHOAL_PEER_STATE_LOST:
-      return "lost";
-    default:
-      return "unknown";
-    }
+  g_return_val_if_fail (SHOAL_IS_PEER (self), NULL);
+
+  return self->fingerprint;
+}
+
+/**
+ * shoal_peer_get_verification_code:
+ * @self: a #ShoalPeer
+ *
+ * Gets the code two people compare before trusting each other's machines
+ * (#ShoalPeer:verification-code).
+ *
+ * Returns: (nullable): the six-digit code the peer shows for this node too
+ */
+const gchar *
+shoal_peer_get_verification_code (ShoalPeer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PEER (self), NULL);
+
+  return self->verification_code;
+}
+
+/**
+ * shoal_peer_get_previous_id:
+ * @self: a #ShoalPeer
+ *
+ * Gets the id this peer's name was known under before (#ShoalPeer:previous-
+ * id).
+ *
+ * Returns: (nullable): the id this peer's name was known under before, if
+ *   it differs from the peer's own
+ */
+const gchar *
+shoal_peer_get_previous_id (ShoalPeer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PEER (self), NULL);
+
+  return self->previous_id;
+}
+
+/**
+ * shoal_peer_get_last_error:
+ * @self: a #ShoalPeer
+ *
+ * Gets why the last attempt to link up with the peer failed
+ * (#ShoalPeer:last-error).
+ *
+ * Returns: (nullable): why the last attempt to link up with the peer failed,
+ *   or %NULL once a link is up or when nothing failed yet
+ */
+const gchar *
+shoal_peer_get_last_error (ShoalPeer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PEER (self), NULL);
+
+  return self->last_error;
+}
+
+/**
+ * shoal_peer_get_groups:
+ * @self: a #ShoalPeer
+ *
+ * Gets the groups the peer is in, as it last said (#ShoalPeer:groups).
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the groups, sorted
+ */
+const gchar * const *
+shoal_peer_get_groups (ShoalPeer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PEER (self), NULL);
+
+  return (const gchar * const *) self->groups;
+}
+
+void
+shoal_peer_set_groups (ShoalPeer           *self,
+                       const gchar * const *groups)
+{
+  if (g_strv_equal (groups, (const gchar * const *) self->groups))
+    return;
+
+  g_strfreev (self->groups);
+  self->groups = g_strdupv ((gchar **) groups);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_GROUPS]);
 }
 
 void
@@ -443,28 +714,6 @@ shoal_peer_set_state (ShoalPeer      *self,
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
   if (was_connected != shoal_peer_get_connected (self))
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTED]);
-}
-
-gchar *
-shoal_socket_address_to_string (GInetSocketAddress *address)
-{
-  GInetAddress *inet = g_inet_socket_address_get_address (address);
-  guint16 port = g_inet_socket_address_get_port (address);
-  g_autofree gchar *host = g_inet_address_to_string (inet);
-
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    {
-      guint32 scope_id = g_inet_socket_address_get_scope_id (address);
-      gchar ifname[IF_NAMESIZE] = { 0, };
-
-      if (scope_id != 0 && if_indextoname (scope_id, ifname) != NULL)
-        return g_strdup_printf ("[%s%%%s]:%u", host, ifname, port);
-      if (scope_id != 0)
-        return g_strdup_printf ("[%s%%%u]:%u", host, scope_id, port);
-      return g_strdup_printf ("[%s]:%u", host, port);
-    }
-
-  return g_strdup_printf ("%s:%u", host, port);
 }
 
 void

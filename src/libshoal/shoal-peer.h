@@ -17,6 +17,12 @@ G_BEGIN_DECLS
  * @SHOAL_PEER_STATE_CONNECTED: a live link carries messages
  * @SHOAL_PEER_STATE_LOST: the link went away; the node redials while discovery
  *   still sees the peer
+ * @SHOAL_PEER_STATE_PENDING: the peer proved its id but the allow-list policy
+ *   keeps it out until shoal_node_trust() or shoal_node_untrust(); no
+ *   messages flow either way
+ * @SHOAL_PEER_STATE_DISCONNECTED: a person dropped the peer with
+ *   shoal_node_disconnect() (here or on its side): neither side dials the
+ *   other on its own until shoal_node_connect() names it again
  *
  * Where a peer stands with this node.
  */
@@ -25,6 +31,8 @@ typedef enum {
   SHOAL_PEER_STATE_CONNECTING,
   SHOAL_PEER_STATE_CONNECTED,
   SHOAL_PEER_STATE_LOST,
+  SHOAL_PEER_STATE_PENDING,
+  SHOAL_PEER_STATE_DISCONNECTED,
 } ShoalPeerState;
 
 #define SHOAL_TYPE_PEER (shoal_peer_get_type ())
@@ -41,6 +49,12 @@ guint64               shoal_peer_get_bytes_sent        (ShoalPeer *self);
 guint64               shoal_peer_get_bytes_received    (ShoalPeer *self);
 guint64               shoal_peer_get_messages_sent     (ShoalPeer *self);
 guint64               shoal_peer_get_messages_received (ShoalPeer *self);
+gboolean              shoal_peer_get_trusted           (ShoalPeer *self);
+const gchar          *shoal_peer_get_fingerprint       (ShoalPeer *self);
+const gchar          *shoal_peer_get_verification_code (ShoalPeer *self);
+const gchar          *shoal_peer_get_previous_id       (ShoalPeer *self);
+const gchar          *shoal_peer_get_last_error        (ShoalPeer *self);
+const gchar * const  *shoal_peer_get_groups            (ShoalPeer *self);
 
 const gchar          *shoal_peer_state_to_string       (ShoalPeerState state);
 

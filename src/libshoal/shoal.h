@@ -15,5 +15,6 @@
 #include "shoal-error.h"
 #include "shoal-node.h"
 #include "shoal-peer.h"
+#include "shoal-reason.h"
 
 #undef __SHOAL_H_INSIDE__

@@ -1,0 +1,111 @@
+/* shoal-link-private.h: between the two halves of a link (private)
+ *
+ * shoal-link.c has the link's life, its writing and its source;
+ * shoal-link-input.c what it reads: hellos, goodbyes, data, acks, pings.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "shoal-frame-reader.h"
+#include "shoal-link.h"
+#include "shoal-outbox.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LINK_STATE_NEW,
+  LINK_STATE_HANDSHAKING,
+  LINK_STATE_ESTABLISHED,
+  LINK_STATE_CLOSING,
+  LINK_STATE_CLOSED,
+} LinkState;
+
+struct _ShoalLink
+{
+  GObject                parent_instance;
+
+  GIOStream             *stream;          /* (owned) TLS over @connection */
+  GSocketConnection     *connection;      /* (owned) the TCP connection under it */
+  GPollableInputStream  *input;           /* (unowned) owned by @stream */
+  GPollableOutputStream *output;          /* (unowned) owned by @stream */
+  gchar                 *proven_id;       /* (owned) what the certificate proves */
+  GBytes                *channel_binding; /* (owned) the TLS session's exporter */
+  gboolean               accept;          /* our hello lets the peer in */
+  ShoalLinkRefusal       refusal;
+  GInetSocketAddress    *remote_address;  /* (owned) (nullable) */
+  GMainContext          *context;         /* (owned) */
+  GBytes                *hello_frame;     /* (owned) */
+  ShoalLinkConfig        config;
+  gboolean               outbound;
+
+  LinkState              state;
+  ShoalHello             remote;
+  gboolean               remote_goodbye;
+  guint32                remote_goodbye_code;
+  gboolean               goodbye_queued;
+  gboolean               write_shut;
+  gchar                 *close_reason;    /* (owned) (nullable) the first reason wins */
+
+  ShoalFrameReader      *reader;          /* (owned) */
+  ShoalOutbox           *outbox;          /* (owned) frames waiting to be written */
+
+  GSource               *io_source;       /* (owned) (nullable) a LinkSource */
+  gpointer               io_tag;
+  GIOCondition           io_events;       /* what @io_source watches now */
+  gboolean               write_blocked;   /* the kernel took less than offered */
+  gboolean               read_more;       /* the stream may hold bytes the socket does not */
+  gboolean               pause_wanted;    /* the consumer is behind */
+  gboolean               paused;          /* ...and the link is up: read nothing */
+  gint64                 paused_at;       /* monotonic µs, while @paused */
+  guint64                ack_due;         /* the highest delivered sequence number to ack */
+  guint64                ack_sent;        /* the highest acked on this link */
+  GSource               *ack_source;      /* (owned) (nullable) batches acks */
+  gboolean               frames_waiting;  /* whole frames read but not handled, while paused */
+  gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
+  gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */
+  guint64                sent_messages;   /* written since the last traffic signal */
+  guint64                sent_bytes;
+  GSource               *heartbeat_source; /* (owned) (nullable) */
+  GSource               *deadline_source; /* (owned) (nullable) handshake or linger */
+
+  gint64                 last_recv;       /* monotonic µs */
+  gint64                 last_write_progress;
+
+  ShoalLinkReceiveFunc   receive_func;
+  gpointer               receive_data;
+  ShoalLinkPeersFunc     peers_func;
+  gpointer               peers_data;
+};
+
+enum {
+  SHOAL_LINK_SIGNAL_ESTABLISHED,
+  SHOAL_LINK_SIGNAL_TRAFFIC,
+  SHOAL_LINK_SIGNAL_ROUND_TRIP,
+  SHOAL_LINK_SIGNAL_ACKED,
+  SHOAL_LINK_SIGNAL_CLOSED,
+  SHOAL_LINK_N_SIGNALS
+};
+
+extern guint shoal_link_signals[SHOAL_LINK_N_SIGNALS];
+
+void     shoal_link_finish          (ShoalLink   *self,
+                                     const gchar *reason);
+void     shoal_link_set_reason      (ShoalLink   *self,
+                                     const gchar *reason);
+void     shoal_link_queue_control   (ShoalLink   *self,
+                                     GBytes      *frame);
+void     shoal_link_apply_pause     (ShoalLink   *self);
+void     shoal_link_protocol_error  (ShoalLink   *self,
+                                     const gchar *message);
+gboolean shoal_link_heartbeat_cb    (gpointer     user_data);
+gboolean shoal_link_process_frames  (ShoalLink   *self,
+                                     guint64     *messages,
+                                     guint64     *bytes);
+gboolean shoal_link_read_available  (ShoalLink   *self,
+                                     guint64     *messages,
+                                     guint64     *bytes);
+
+G_END_DECLS

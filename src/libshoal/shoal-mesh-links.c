@@ -1,0 +1,924 @@
+/* shoal-mesh-links.c: a mesh's connections, from TLS to a link's end
+ *
+ * Every connection, dialled or accepted, is secured first (shoal-tls.c):
+ * only once TLS has proved which id is at the other end does the trust
+ * policy decide whether this node lets it in, and a link carry hellos. A
+ * peer the allow-list keeps out is remembered as pending, with where to dial
+ * it, until a person decides. Links that come up are held to one per peer
+ * id; their traffic and their end are reported on the peer.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "shoal-error.h"
+#include "shoal-interfaces.h"
+#include "shoal-mesh-private.h"
+#include "shoal-peer-private.h"
+#include "shoal-reason-private.h"
+#include "shoal-source.h"
+#include "shoal-tls.h"
+
+#define MAX_LINKS 256
+/* Pending peers are strangers' doing: only so many are remembered. */
+#define MAX_PENDING 64
+/* Machines that proved our own id, each reported once. */
+#define MAX_CLONES_SAID 16
+
+static void
+link_record_free (LinkRecord *record)
+{
+  g_signal_handlers_disconnect_by_data (record->link, record);
+  shoal_link_set_receive_func (record->link, NULL, NULL);
+  shoal_link_set_peers_func (record->link, NULL, NULL);
+  g_object_unref (record->link);
+  g_clear_object (&record->peer);
+  g_free (record->owner_key);
+  g_free (record->fingerprint);
+  g_free (record->peer_id);
+  g_free (record);
+}
+
+static void
+link_receive (gpointer        user_data,
+              ShoalFrameType  type,
+              guint64         seq,
+              GBytes         *payload,
+              const gchar    *group)
+{
+  LinkRecord *record = user_data;
+
+  if (type == SHOAL_FRAME_JOIN || type == SHOAL_FRAME_LEAVE)
+    shoal_mesh_groups_changed (record->mesh, record, type == SHOAL_FRAME_JOIN, group);
+  else
+    shoal_mesh_delivery_receive (record->mesh, record, type, seq, payload, group);
+}
+
+static void
+link_acked_cb (ShoalLink *link,
+               guint64    seq,
+               gpointer   user_data)
+{
+  LinkRecord *record = user_data;
+
+  if (record->peer == NULL)
+    return;
+  if (!shoal_mesh_delivery_acked (record->mesh, record, seq))
+    {
+      g_autofree gchar *reason =
+        g_strdup_printf ("protocol error: ack for message %" G_GUINT64_FORMAT ", never sent", seq);
+
+      shoal_link_abort (link, SHOAL_GOODBYE_PROTOCOL_ERROR, reason);
+    }
+}
+
+static void
+link_traffic_cb (ShoalLink *link,
+                 guint64    messages_in,
+                 guint64    bytes_in,
+                 guint64    messages_out,
+                 guint64    bytes_out,
+                 gboolean   heard,
+                 gpointer   user_data)
+{
+  LinkRecord *record = user_data;
+
+  if (record->peer == NULL)
+    return;
+
+  if (heard)
+    shoal_peer_set_last_seen (record->peer, g_get_real_time ());
+  shoal_peer_add_received (record->peer, messages_in, bytes_in);
+  shoal_peer_add_sent (record->peer, messages_out, bytes_out);
+}
+
+static void
+link_round_trip_cb (ShoalLink *link,
+                    guint64    usec,
+                    gpointer   user_data)
+{
+  LinkRecord *record = user_data;
+
+  if (record->peer != NULL)
+    shoal_peer_set_round_trip_time (record->peer, usec);
+}
+
+static void
+adopt_link (ShoalMesh  *self,
+            PeerEntry  *entry,
+            LinkRecord *record)
+{
+  gboolean was_connected = entry->link != NULL || entry->relink_source != NULL;
+
+  shoal_source_clear (&entry->relink_source);
+  g_clear_pointer (&entry->relink_reason, g_free);
+  g_set_object (&entry->link, record->link);
+  shoal_mesh_delivery_link_adopted (self, entry);
+  shoal_mesh_groups_link_adopted (self, entry);
+  entry->ever_connected = TRUE;
+  entry->said_unreachable = FALSE;
+  shoal_dialer_succeeded (entry->dialer);
+  shoal_peer_set_last_error (entry->peer, NULL);
+  shoal_mesh_entry_update_state (entry);
+
+  if (!was_connected)
+    {
+      g_message ("Connected to %s (%s)", shoal_peer_get_id (entry->peer),
+                 shoal_peer_get_name (entry->peer));
+      g_signal_emit (self, shoal_mesh_signals[SHOAL_MESH_SIGNAL_PEER_CONNECTED], 0, entry->peer);
+    }
+
+  shoal_mesh_hints_link_adopted (self, entry, record->link);
+}
+
+static void
+entry_set_identity (ShoalMesh   *self,
+                    PeerEntry   *entry,
+                    const gchar *fingerprint)
+{
+  g_autofree gchar *code = shoal_verification_code (self->fingerprint, fingerprint);
+
+  shoal_peer_set_identity (entry->peer, fingerprint, code);
+  shoal_peer_set_trusted (entry->peer,
+                          shoal_trust_is_trusted (self->trust, shoal_peer_get_id (entry->peer)));
+}
+
+/* Trust on first use: an id is remembered with its name, and a known name
+ * with a new key is worth a word, since the machine was cloned or replaced,
+ * or something pretends to be it. The store says so once, when the name
+ * moves; the peer keeps the flag for as long as it is listed, so that a
+ * reconnection does not wipe what a person is meant to see. */
+static void
+remember (ShoalMesh        *self,
+          PeerEntry        *entry,
+          const ShoalHello *hello)
+{
+  g_autofree gchar *previous = shoal_trust_remember (self->trust, hello->peer_id, hello->name);
+
+  if (previous == NULL)
+    return;
+
+  if (g_strcmp0 (previous, shoal_peer_get_previous_id (entry->peer)) != 0)
+    g_message ("Peer %s calls itself “%s”, a name this node knows from peer %s: "
+               "a cloned or replaced machine, or one that pretends to be it",
+               hello->peer_id, hello->name, previous);
+  shoal_peer_set_previous_id (entry->peer, previous);
+}
+
+/* What a hello tells of its sender: its name, and where to dial it back,
+ * the link's remote address with the listening port the hello gives (an
+ * inbound link comes from some other port of the peer's). */
+static void
+entry_learn_from_hello (PeerEntry        *entry,
+                        ShoalLink        *link,
+                        const ShoalHello *hello)
+{
+  GInetSocketAddress *remote = shoal_link_get_remote_address (link);
+
+  if (remote != NULL && hello->port != 0)
+    {
+      g_clear_object (&entry->link_address);
+      entry->link_address = G_INET_SOCKET_ADDRESS (
+        g_object_new (G_TYPE_INET_SOCKET_ADDRESS,
+                      "address", g_inet_socket_address_get_address (remote),
+                      "port", hello->port,
+                      "scope-id", shoal_mesh_scope_id (remote),
+                      NULL));
+    }
+  g_free (entry->hello_name);
+  entry->hello_name = g_strdup (hello->name);
+  shoal_mesh_entry_update_name (entry);
+  shoal_mesh_entry_update_addresses (entry);
+}
+
+/* The allow-list kept a peer out after the hellos: remember it, and where
+ * to dial it, for the person who decides. */
+static void
+mark_pending (ShoalMesh        *self,
+              LinkRecord       *record,
+              const ShoalHello *hello)
+{
+  PeerEntry *entry = g_hash_table_lookup (self->entries, hello->peer_id);
+  guint pending = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (entry == NULL)
+    {
+      g_hash_table_iter_init (&iter, self->entries);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (((PeerEntry *) value)->pending)
+          pending++;
+      if (pending >= MAX_PENDING)
+        {
+          g_debug ("Not listing %s as pending: %u peers are already", hello->peer_id, pending);
+          return;
+        }
+      entry = shoal_mesh_ensure_entry (self, hello->peer_id);
+    }
+
+  entry_set_identity (self, entry, record->fingerprint);
+  entry_learn_from_hello (entry, record->link, hello);
+
+  if (entry->pending)
+    return;
+
+  entry->pending = TRUE;
+  shoal_mesh_entry_update_state (entry);
+  g_message ("Peer %s (%s) asks to join; verification code %s. Trust it with "
+             "“shoal trust %s”, or refuse it with “shoal untrust %s”",
+             hello->peer_id, hello->name, shoal_peer_get_verification_code (entry->peer),
+             hello->peer_id, hello->peer_id);
+  g_signal_emit (self, shoal_mesh_signals[SHOAL_MESH_SIGNAL_PEER_PENDING], 0, entry->peer);
+}
+
+/* One peer, one link: decides between the live link and a new one. Both
+ * ends apply the same rule to the same facts, so they agree without a word. */
+static gboolean
+new_link_wins (ShoalMesh *self,
+               ShoalLink *current,
+               ShoalLink *candidate)
+{
+  const ShoalHello *old_hello = shoal_link_get_remote_hello (current);
+  const ShoalHello *new_hello = shoal_link_get_remote_hello (candidate);
+
+  /* The peer restarted: its new session replaces the old one at once. */
+  if (g_strcmp0 (old_hello->session_id, new_hello->session_id) != 0)
+    return TRUE;
+
+  /* The link we have went silent (an address changed, an outage the
+   * heartbeat has not judged yet) while the new one just proved the peer
+   * reachable: keeping the old would add the rest of the heartbeat timeout
+   * to the outage. Both ends hear the same silence, so they agree. */
+  if (shoal_link_get_silence_ms (current) > self->config.heartbeat_timeout_ms / 2)
+    return TRUE;
+
+  /* Dialled from both ends: the link dialled by the smaller id stays. */
+  if (shoal_link_get_outbound (current) != shoal_link_get_outbound (candidate))
+    {
+      gboolean we_are_smaller = strcmp (self->local_id, new_hello->peer_id) < 0;
+
+      return shoal_link_get_outbound (candidate) == we_are_smaller;
+    }
+
+  /* Dialled twice from the same end: the dialler gave up on the older. */
+  return TRUE;
+}
+
+static void
+link_established_cb (ShoalLink *link,
+                     gpointer   user_data)
+{
+  LinkRecord *record = user_data;
+  ShoalMesh *self = record->mesh;
+  const ShoalHello *hello = shoal_link_get_remote_hello (link);
+  Target *target = NULL;
+  PeerEntry *entry;
+  ShoalLink *current;
+
+  if (record->owner_is_target)
+    target = g_hash_table_lookup (self->targets, record->owner_key);
+
+  entry = shoal_mesh_ensure_entry (self, hello->peer_id);
+  record->peer = g_object_ref (entry->peer);
+  entry->pending = FALSE;
+  entry->awaiting = FALSE;
+  entry_set_identity (self, entry, record->fingerprint);
+  remember (self, entry, hello);
+
+  if (!record->owner_is_target && record->owner_key != NULL)
+    {
+      PeerEntry *owner = g_hash_table_lookup (self->entries, record->owner_key);
+
+      /* The address now belongs to another node: the owner's dial failed. */
+      if (owner == entry)
+        {
+          shoal_dialer_succeeded (owner->dialer);
+        }
+      else if (owner != NULL)
+        {
+          g_autofree gchar *why = g_strdup_printf ("another peer, %s, answers at its address",
+                                                   hello->peer_id);
+
+          shoal_mesh_owner_dial_failed (self, record->owner_key, FALSE, why);
+        }
+    }
+
+  if (target != NULL)
+    {
+      if (target->peer_id == NULL)
+        {
+          target->peer_id = g_strdup (hello->peer_id);
+          target->id_learnt = TRUE;
+        }
+      shoal_dialer_succeeded (target->dialer);
+      target->said_unreachable = FALSE;
+      g_clear_pointer (&target->last_error, g_free);
+      if (g_str_equal (target->peer_id, hello->peer_id) &&
+          !g_ptr_array_find (entry->targets, target, NULL))
+        g_ptr_array_add (entry->targets, target);
+    }
+
+  entry_learn_from_hello (entry, link, hello);
+  if (!shoal_mesh_control_link_up (self, link, record->owner_key, entry))
+    {
+      shoal_link_abort (link, SHOAL_GOODBYE_DISCONNECTED,
+                        "disconnected: dropped by a person here; connect names it again");
+      return;
+    }
+
+  current = entry->link;
+  if (current == NULL)
+    {
+      adopt_link (self, entry, record);
+      return;
+    }
+
+  if (new_link_wins (self, current, link))
+    {
+      gboolean replaced = g_strcmp0 (shoal_link_get_remote_hello (current)->session_id,
+                                     hello->session_id) != 0;
+      g_autoptr(ShoalLink) old = g_object_ref (current);
+
+      g_debug ("Peer %s: new link wins (%s; the old one silent for %u ms)", hello->peer_id,
+               replaced ? "new session" : "duplicate", shoal_link_get_silence_ms (old));
+      adopt_link (self, entry, record);
+      shoal_link_close (old, replaced ? SHOAL_GOODBYE_REPLACED : SHOAL_GOODBYE_DUPLICATE, NULL);
+    }
+  else
+    {
+      g_debug ("Peer %s: keeping the link we have", hello->peer_id);
+      shoal_link_close (link, SHOAL_GOODBYE_DUPLICATE, NULL);
+    }
+}
+
+/* The peer is gone from here: everyone is told, with one of the reason
+ * codes (the words go to the log), and it is dialled again while discovery
+ * still sees it, or at its link's address once if the link was cut rather
+ * than closed. */
+static void
+entry_lost (ShoalMesh   *self,
+            PeerEntry   *entry,
+            const gchar *reason)
+{
+  const gchar *code = shoal_disconnect_reason_to_string (shoal_disconnect_reason_from_text (reason));
+  gboolean cut = entry->cut_without_goodbye;
+
+  entry->cut_without_goodbye = FALSE;
+  shoal_mesh_entry_update_state (entry);
+  shoal_mesh_delivery_link_lost (self, entry);
+  g_message ("Disconnected from %s (%s): %s", shoal_peer_get_id (entry->peer),
+             shoal_peer_get_name (entry->peer), reason);
+  g_signal_emit (self, shoal_mesh_signals[SHOAL_MESH_SIGNAL_PEER_DISCONNECTED], 0, entry->peer, code);
+  shoal_mesh_hints_peer_lost (self, shoal_peer_get_id (entry->peer));
+
+  if (self->open && (entry->targets->len > 0 || (cut && entry->link_address != NULL)))
+    shoal_mesh_maybe_dial_entry (self, entry, 0);
+  else
+    shoal_mesh_entry_check_gone (self, entry);  /* may free @entry */
+}
+
+static gboolean
+replacement_late_cb (gpointer user_data)
+{
+  PeerEntry *entry = user_data;
+  g_autofree gchar *reason = g_steal_pointer (&entry->relink_reason);
+
+  g_clear_pointer (&entry->relink_source, g_source_unref);
+  g_debug ("Peer %s: the link that replaced a duplicate never came", shoal_peer_get_id (entry->peer));
+  entry_lost (entry->mesh, entry, reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* The peer keeps counting as connected for as long as a handshake may take. */
+static void
+await_replacement (ShoalMesh   *self,
+                   PeerEntry   *entry,
+                   const gchar *reason)
+{
+  g_debug ("Peer %s dropped a duplicate link: waiting for the one it kept",
+           shoal_peer_get_id (entry->peer));
+  shoal_source_clear (&entry->relink_source);
+  g_free (entry->relink_reason);
+  entry->relink_reason = g_strdup_printf ("%s, and the link it kept never came up", reason);
+  entry->relink_source = shoal_timeout_attach (self->context, self->config.handshake_timeout_ms,
+                                               replacement_late_cb, entry, NULL,
+                                               "[shoal] duplicate link replacement");
+}
+
+/* A closing mesh waits for no link: peers still waiting for one are gone. */
+void
+shoal_mesh_end_replacements (ShoalMesh *self)
+{
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((PeerEntry *) value)->relink_source != NULL)
+      g_ptr_array_add (waiting, value);
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      PeerEntry *entry = g_ptr_array_index (waiting, i);
+
+      shoal_source_clear (&entry->relink_source);
+      g_clear_pointer (&entry->relink_reason, g_free);
+      entry_lost (self, entry, "shutdown");
+    }
+}
+
+static void
+link_closed_cb (ShoalLink   *link,
+                const gchar *reason,
+                gpointer     user_data)
+{
+  LinkRecord *record = user_data;
+  ShoalMesh *self = record->mesh;
+  gboolean established = record->peer != NULL;
+  PeerEntry *entry = NULL;
+
+  g_hash_table_steal (self->links, link);
+
+  if (established)
+    entry = g_hash_table_lookup (self->entries, shoal_peer_get_id (record->peer));
+
+  if (entry != NULL && entry->link == link)
+    {
+      guint32 code = 0;
+
+      g_clear_object (&entry->link);
+      /* Both ends dialled, and the peer dropped this link for the other
+       * one, whose hello may still be on its way on its own connection:
+       * the peer has not gone anywhere, so nobody is told unless that
+       * link fails to come up. */
+      if (self->open && shoal_link_get_remote_goodbye (link, &code) &&
+          code == SHOAL_GOODBYE_DUPLICATE)
+        {
+          await_replacement (self, entry, reason);
+        }
+      else
+        {
+          /* A link cut without a goodbye (a reset, a timeout) most likely
+           * left the peer where it was: the address its link came from is
+           * worth a dial even where discovery no longer lists it. */
+          entry->cut_without_goodbye = !shoal_link_get_remote_goodbye (link, NULL);
+          /* Held before it is reported lost, which would redial it. */
+          if (code == SHOAL_GOODBYE_DISCONNECTED)
+            shoal_mesh_held_by_peer (self, entry);
+          entry_lost (self, entry, reason);
+        }
+    }
+  else if (!established && self->open)
+    {
+      const ShoalHello *hello = shoal_link_get_remote_hello (link);
+      PeerEntry *failed = g_hash_table_lookup (self->entries, record->peer_id);
+
+      /* Whoever dialled, the peer learns why no link came up. */
+      if (failed != NULL)
+        shoal_peer_set_last_error (failed->peer, reason);
+      shoal_mesh_refused_as_held (self, link, record->owner_key, record->peer_id);
+
+      if (hello != NULL && shoal_link_get_refusal (link) == SHOAL_LINK_REFUSAL_BY_US &&
+          shoal_trust_check (self->trust, hello->peer_id) == SHOAL_TRUST_VERDICT_PENDING)
+        mark_pending (self, record, hello);
+
+      /* A person trusted the peer here, and its hello says its allow-list
+       * has not let us in yet: it stays listed, and redialled, until that
+       * side decides, rather than vanish after the first refused dial. */
+      if (hello != NULL && shoal_link_get_refusal (link) == SHOAL_LINK_REFUSAL_BY_PEER &&
+          shoal_trust_is_trusted (self->trust, hello->peer_id))
+        {
+          PeerEntry *refusing = g_hash_table_lookup (self->entries, hello->peer_id);
+
+          if (refusing != NULL && refusing->link_address != NULL)
+            refusing->awaiting = TRUE;
+        }
+
+      if (record->owner_key != NULL)
+        shoal_mesh_owner_dial_failed (self, record->owner_key, record->owner_is_target, reason);
+    }
+
+  link_record_free (record);
+  shoal_mesh_check_close_done (self);
+}
+
+/* Our hello for one link: whether we let the peer in, and the network key
+ * proof, are bound to this link's TLS session. */
+static GBytes *
+encode_hello (ShoalMesh *self,
+              GBytes    *channel_binding,
+              gboolean   accept,
+              gboolean   connect)
+{
+  ShoalHello hello = self->hello;
+  g_autoptr(GBytes) proof = NULL;
+
+  if (self->config.network_key != NULL)
+    proof = shoal_network_key_proof (self->config.network_key, channel_binding, self->local_id);
+  hello.accept = accept;
+  hello.connect = connect;
+  hello.proof = proof;
+  return shoal_frame_encode_hello (&hello);
+}
+
+/* Refuses a secured connection before any hello: the goodbye is the first
+ * and last thing the peer reads. */
+static void
+refuse_secured (ShoalMesh         *self,
+                Securing          *securing,
+                ShoalTlsPeer      *peer,
+                ShoalGoodbyeCode   code,
+                const gchar       *reason)
+{
+  g_autoptr(GBytes) hello = encode_hello (self, peer->channel_binding, FALSE, FALSE);
+  g_autoptr(ShoalLink) link = shoal_link_new (G_IO_STREAM (peer->tls), securing->connection,
+                                              securing->outbound, peer->peer_id,
+                                              peer->channel_binding, FALSE, hello, &self->config);
+
+  shoal_link_abort (link, code, reason);
+}
+
+static void
+link_peers (gpointer  user_data,
+            GBytes   *body)
+{
+  LinkRecord *record = user_data;
+
+  shoal_mesh_hints_received (record->mesh, record, body);
+}
+
+static void
+add_link (ShoalMesh         *self,
+          Securing          *securing,
+          ShoalTlsPeer      *peer,
+          gboolean           accept)
+{
+  LinkRecord *record = g_new0 (LinkRecord, 1);
+  g_autoptr(GBytes) hello = encode_hello (self, peer->channel_binding, accept,
+                                          shoal_mesh_is_connect_key (securing->owner_key));
+
+  record->mesh = self;
+  record->link = shoal_link_new (G_IO_STREAM (peer->tls), securing->connection,
+                                 securing->outbound, peer->peer_id, peer->channel_binding,
+                                 accept, hello, &self->config);
+  record->owner_key = g_strdup (securing->owner_key);
+  record->owner_is_target = securing->owner_is_target;
+  record->fingerprint = g_strdup (peer->fingerprint);
+  record->peer_id = g_strdup (peer->peer_id);
+  g_hash_table_insert (self->links, record->link, record);
+
+  shoal_link_set_receive_func (record->link, link_receive, record);
+  shoal_link_set_peers_func (record->link, link_peers, record);
+  g_signal_connect (record->link, "established", G_CALLBACK (link_established_cb), record);
+  g_signal_connect (record->link, "traffic", G_CALLBACK (link_traffic_cb), record);
+  g_signal_connect (record->link, "round-trip", G_CALLBACK (link_round_trip_cb), record);
+  g_signal_connect (record->link, "closed", G_CALLBACK (link_closed_cb), record);
+  g_signal_connect (record->link, "acked", G_CALLBACK (link_acked_cb), record);
+  shoal_link_set_paused (record->link, self->receive_paused);
+
+  shoal_link_start (record->link);
+}
+
+/* A configured address turned out to hold a peer this node refuses. The
+ * target is known by that id from now on, as if discovery had named it, so
+ * that it is dialled again only once the peer is trusted (shoal_mesh_maybe_dial_entry()
+ * asks the trust store; a target without an id is dialled blindly). */
+static void
+target_learn_refused_id (ShoalMesh    *self,
+                         Target       *target,
+                         ShoalTlsPeer *peer)
+{
+  PeerEntry *entry;
+
+  shoal_dialer_failed (target->dialer);
+  target->peer_id = g_strdup (peer->peer_id);
+  target->id_learnt = TRUE;
+  entry = shoal_mesh_ensure_entry (self, peer->peer_id);
+  if (!g_ptr_array_find (entry->targets, target, NULL))
+    g_ptr_array_add (entry->targets, target);
+  entry_set_identity (self, entry, peer->fingerprint);
+  shoal_mesh_entry_update_name (entry);
+  shoal_mesh_entry_update_addresses (entry);
+  shoal_mesh_entry_update_state (entry);
+}
+
+/* Another key answers at an address that once led to @peer_id. Discovery's
+ * word for an id stands (a record is a claim to check, and the check just
+ * failed), but a configured address is the user's word for an address, not
+ * for a key: the targets that only learnt the id from a link forget it and
+ * are dialled afresh, to find whoever is there now, a reinstalled machine
+ * with its new key for instance. */
+static void
+forget_learnt_ids (ShoalMesh   *self,
+                   const gchar *peer_id)
+{
+  PeerEntry *entry = g_hash_table_lookup (self->entries, peer_id);
+  g_autoptr(GPtrArray) learnt = g_ptr_array_new ();
+
+  if (entry == NULL)
+    return;
+
+  for (guint i = 0; i < entry->targets->len; i++)
+    {
+      Target *target = g_ptr_array_index (entry->targets, i);
+
+      if (target->id_learnt)
+        g_ptr_array_add (learnt, target);
+    }
+
+  /* Detaching may drop the entry: work on the copy. */
+  for (guint i = 0; i < learnt->len; i++)
+    {
+      Target *target = g_ptr_array_index (learnt, i);
+
+      shoal_mesh_target_detach (self, target);
+      target->id_learnt = FALSE;
+      shoal_mesh_maybe_dial_target (self, target);
+    }
+}
+
+/* A connection, either way, whose certificate proves our own id: this
+ * node reached itself, or another machine holds our key. Only a connection
+ * from or to an address of this machine is ourselves. */
+static void
+check_id_elsewhere (ShoalMesh         *self,
+                    GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GPtrArray) interfaces = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree gchar *host = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return;
+  address = shoal_inet_address_unmap (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  interfaces = shoal_interfaces_list ();
+  if (shoal_interfaces_have_address (interfaces, address))
+    return;
+
+  host = g_inet_address_to_string (address);
+  if (g_strcmp0 (self->id_elsewhere, host) != 0)
+    {
+      g_free (self->id_elsewhere);
+      self->id_elsewhere = g_strdup (host);
+    }
+  if (g_hash_table_contains (self->said_clones, host))
+    return;
+  if (g_hash_table_size (self->said_clones) >= MAX_CLONES_SAID)
+    g_hash_table_remove_all (self->said_clones);
+  g_hash_table_add (self->said_clones, g_steal_pointer (&host));
+
+  g_message (_("A machine at %s proves this node's own id %s: its state directory was copied "
+               "from this one. Give that machine a state directory of its own (remove key.pem "
+               "there), so that it makes its own key and id"),
+             self->id_elsewhere, self->local_id);
+}
+
+static void
+securing_free (Securing *securing)
+{
+  g_object_unref (securing->connection);
+  g_object_unref (securing->cancellable);
+  g_free (securing->owner_key);
+  g_object_unref (securing->mesh);
+  g_free (securing);
+}
+
+static void
+secured_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Securing *securing = user_data;
+  ShoalMesh *self = securing->mesh;
+  g_autoptr(ShoalTlsPeer) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  ShoalTrustVerdict verdict;
+  gboolean held;
+
+  peer = shoal_tls_handshake_finish (result, &error);
+  g_hash_table_remove (self->securing, securing);
+
+  if (peer != NULL && !self->open)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "closing");
+
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Link %s failed: %s", securing->outbound ? "out" : "in", error->message);
+      /* Before closing, while the connection still knows where it went. */
+      if (g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER) && self->open &&
+          !securing->owner_is_target)
+        shoal_mesh_hints_refute (self, securing->owner_key, securing->connection);
+      g_io_stream_close (G_IO_STREAM (securing->connection), NULL, NULL);
+      if (g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER) && self->open &&
+          !securing->owner_is_target)
+        forget_learnt_ids (self, securing->owner_key);
+      if (securing->owner_key != NULL && self->open)
+        shoal_mesh_owner_dial_failed (self, securing->owner_key, securing->owner_is_target,
+                                      error->message);
+      securing_free (securing);
+      shoal_mesh_check_close_done (self);
+      return;
+    }
+
+  if (g_str_equal (peer->peer_id, self->local_id))
+    {
+      Target *target = securing->owner_is_target ?
+                       g_hash_table_lookup (self->targets, securing->owner_key) : NULL;
+
+      check_id_elsewhere (self, securing->connection);
+
+      /* A configured address that turns out to be this very node. */
+      if (target != NULL)
+        {
+          target->is_self = TRUE;
+          shoal_dialer_cancel (target->dialer);
+        }
+      refuse_secured (self, securing, peer, SHOAL_GOODBYE_SELF, "connected to itself");
+      shoal_mesh_connect_failed (self, securing->owner_key, "connected to itself");
+      securing_free (securing);
+      return;
+    }
+
+  verdict = shoal_trust_check (self->trust, peer->peer_id);
+  /* A held peer (a person disconnected it) is refused like an untrusted
+   * one when a hint dialled it; one that dialled us is judged by its hello
+   * (shoal-mesh-control.c). */
+  held = verdict != SHOAL_TRUST_VERDICT_REJECT &&
+         shoal_mesh_refuses_held (self, securing->outbound, securing->owner_key, peer->peer_id);
+  if (verdict == SHOAL_TRUST_VERDICT_REJECT || held)
+    {
+      Target *target = securing->owner_is_target ?
+                       g_hash_table_lookup (self->targets, securing->owner_key) : NULL;
+
+      PeerEntry *refused = g_hash_table_lookup (self->entries, peer->peer_id);
+      const gchar *why = held ? "disconnected: dropped by a person here; connect names it again" :
+                                "not trusted: untrusted on this node";
+
+      refuse_secured (self, securing, peer,
+                      held ? SHOAL_GOODBYE_DISCONNECTED : SHOAL_GOODBYE_NOT_TRUSTED, why);
+      if (refused != NULL)
+        shoal_peer_set_last_error (refused->peer, why);
+      if (target != NULL && target->peer_id == NULL)
+        target_learn_refused_id (self, target, peer);
+      else if (securing->owner_key != NULL)
+        shoal_mesh_owner_dial_failed (self, securing->owner_key, securing->owner_is_target, why);
+      securing_free (securing);
+      return;
+    }
+
+  /* A Connect that reaches a peer already linked takes that link. */
+  if (shoal_mesh_connect_finds_link (self, securing->owner_key, peer->peer_id))
+    {
+      refuse_secured (self, securing, peer, SHOAL_GOODBYE_DUPLICATE, "already linked");
+      securing_free (securing);
+      return;
+    }
+
+  /* A pending peer still exchanges hellos, which say it is kept out: both
+   * ends learn who the other is and how to reach it, and neither sees a
+   * link come up. */
+  add_link (self, securing, peer, verdict == SHOAL_TRUST_VERDICT_ACCEPT);
+  securing_free (securing);
+}
+
+/* Every connection starts here: TLS first, then a link. */
+void
+shoal_mesh_secure_connection (ShoalMesh         *self,
+                   GSocketConnection *connection,
+                   gboolean           outbound,
+                   const gchar       *owner_key,
+                   gboolean           owner_is_target,
+                   const gchar       *expected_id)
+{
+  Securing *securing;
+
+  if (g_hash_table_size (self->links) + g_hash_table_size (self->securing) >= MAX_LINKS)
+    {
+      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection,
+                                                                                 NULL);
+      g_autofree gchar *where = G_IS_INET_SOCKET_ADDRESS (remote) ?
+        shoal_socket_address_to_string (G_INET_SOCKET_ADDRESS (remote)) : g_strdup ("?");
+
+      /* Nothing can be said before TLS, and a handshake is what an
+       * overloaded node cannot spend: the connection just closes. */
+      g_message ("Closing a connection %s %s: too many links", outbound ? "to" : "from", where);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      if (owner_key != NULL)
+        shoal_mesh_owner_dial_failed (self, owner_key, owner_is_target, "too many links");
+      return;
+    }
+
+  securing = g_new0 (Securing, 1);
+  securing->mesh = g_object_ref (self);
+  securing->connection = g_object_ref (connection);
+  securing->cancellable = g_cancellable_new ();
+  securing->outbound = outbound;
+  securing->owner_key = g_strdup (owner_key);
+  securing->owner_is_target = owner_is_target;
+  g_hash_table_add (self->securing, securing);
+
+  shoal_tls_handshake_async (connection, outbound, self->certificate, expected_id,
+                             self->config.handshake_timeout_ms, securing->cancellable,
+                             secured_cb, securing);
+}
+
+/* Closing a link may close others through the callbacks: work on a copy. */
+GPtrArray *
+shoal_mesh_links_snapshot (ShoalMesh *self)
+{
+  GPtrArray *links = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (links, g_object_ref (key));
+
+  return links;
+}
+
+void
+shoal_mesh_cancel_handshakes (ShoalMesh *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->securing);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_cancellable_cancel (((Securing *) key)->cancellable);
+}
+
+void
+shoal_mesh_abort_all_links (ShoalMesh *self)
+{
+  g_autoptr(GPtrArray) links = shoal_mesh_links_snapshot (self);
+
+  shoal_mesh_cancel_handshakes (self);
+
+  for (guint i = 0; i < links->len; i++)
+    shoal_link_abort (g_ptr_array_index (links, i), SHOAL_GOODBYE_SHUTDOWN, "shutdown");
+}
+
+/**
+ * shoal_mesh_sever_links:
+ * @self: a #ShoalMesh
+ *
+ * Cuts every link as a broken network would (shoal_link_sever()): for tests.
+ */
+void
+shoal_mesh_sever_links (ShoalMesh *self)
+{
+  g_autoptr(GPtrArray) links = shoal_mesh_links_snapshot (self);
+
+  for (guint i = 0; i < links->len; i++)
+    shoal_link_sever (g_ptr_array_index (links, i));
+}
+
+/**
+ * shoal_mesh_get_id_elsewhere:
+ * @self: a #ShoalMesh
+ *
+ * Returns: (nullable): the address of the last other machine that proved
+ *   this node's own id in a TLS handshake
+ */
+const gchar *
+shoal_mesh_get_id_elsewhere (ShoalMesh *self)
+{
+  return self->id_elsewhere;
+}
+
+/**
+ * shoal_mesh_count_links:
+ * @self: a #ShoalMesh
+ * @established_only: count only links past their handshake and not closing
+ *
+ * For tests of the one-link rule and the link limit.
+ *
+ * Returns: how many links the mesh holds, counting those still in their
+ *   TLS handshake unless @established_only
+ */
+guint
+shoal_mesh_count_links (ShoalMesh *self,
+                        gboolean   established_only)
+{
+  GHashTableIter iter;
+  gpointer key;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!established_only || shoal_link_get_established (key))
+      count++;
+
+  if (!established_only)
+    count += g_hash_table_size (self->securing);
+
+  return count;
+}

@@ -1,0 +1,31 @@
+/* fuzz-goodbye.c: the GOODBYE body decoder on its own
+ *
+ * The input is a GOODBYE body: a peer may send one first, instead of its
+ * HELLO, and any time after it.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "fuzz-codec.h"
+#include "fuzz-common.h"
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  fuzz_init ();
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autoptr(GBytes) body = g_bytes_new (data, size);
+
+  fuzz_goodbye_body (body);
+  return 0;
+}
