@@ -432,6 +432,30 @@ shoal_mesh_end_replacements (ShoalMesh *self)
     }
 }
 
+/* A handshake proved who answers at a target's addresses, though no link
+ * came of it: this node or the peer refused it. The target is known by that
+ * id from now on, as if discovery had named it, so that it is dialled as that
+ * peer, when the trust store and the peer's backoff say so
+ * (shoal_mesh_maybe_dial_entry()), not blindly at every turn of its own. */
+static void
+target_learn_refused_id (ShoalMesh   *self,
+                         Target      *target,
+                         const gchar *peer_id,
+                         const gchar *fingerprint)
+{
+  PeerEntry *entry;
+
+  target->peer_id = g_strdup (peer_id);
+  target->id_learnt = TRUE;
+  entry = shoal_mesh_ensure_entry (self, peer_id);
+  if (!g_ptr_array_find (entry->targets, target, NULL))
+    g_ptr_array_add (entry->targets, target);
+  entry_set_identity (self, entry, fingerprint);
+  shoal_mesh_entry_update_name (entry);
+  shoal_mesh_entry_update_addresses (entry);
+  shoal_mesh_entry_update_state (entry);
+}
+
 static void
 link_closed_cb (ShoalLink   *link,
                 const gchar *reason,
@@ -497,6 +521,14 @@ link_closed_cb (ShoalLink   *link,
 
           if (refusing != NULL && refusing->link_address != NULL)
             refusing->awaiting = TRUE;
+        }
+
+      if (hello != NULL && record->owner_is_target)
+        {
+          Target *target = g_hash_table_lookup (self->targets, record->owner_key);
+
+          if (target != NULL && target->peer_id == NULL && !target->is_self)
+            target_learn_refused_id (self, target, record->peer_id, record->fingerprint);
         }
 
       if (record->owner_key != NULL)
@@ -582,29 +614,6 @@ add_link (ShoalMesh         *self,
   shoal_link_set_paused (record->link, self->receive_paused);
 
   shoal_link_start (record->link);
-}
-
-/* A configured address turned out to hold a peer this node refuses. The
- * target is known by that id from now on, as if discovery had named it, so
- * that it is dialled again only once the peer is trusted (shoal_mesh_maybe_dial_entry()
- * asks the trust store; a target without an id is dialled blindly). */
-static void
-target_learn_refused_id (ShoalMesh    *self,
-                         Target       *target,
-                         ShoalTlsPeer *peer)
-{
-  PeerEntry *entry;
-
-  shoal_dialer_failed (target->dialer);
-  target->peer_id = g_strdup (peer->peer_id);
-  target->id_learnt = TRUE;
-  entry = shoal_mesh_ensure_entry (self, peer->peer_id);
-  if (!g_ptr_array_find (entry->targets, target, NULL))
-    g_ptr_array_add (entry->targets, target);
-  entry_set_identity (self, entry, peer->fingerprint);
-  shoal_mesh_entry_update_name (entry);
-  shoal_mesh_entry_update_addresses (entry);
-  shoal_mesh_entry_update_state (entry);
 }
 
 /* Another key answers at an address that once led to @peer_id. Discovery's
@@ -766,7 +775,10 @@ secured_cb (GObject      *source,
       if (refused != NULL)
         shoal_peer_set_last_error (refused->peer, why);
       if (target != NULL && target->peer_id == NULL)
-        target_learn_refused_id (self, target, peer);
+        {
+          shoal_dialer_failed (target->dialer);
+          target_learn_refused_id (self, target, peer->peer_id, peer->fingerprint);
+        }
       else if (securing->owner_key != NULL)
         shoal_mesh_owner_dial_failed (self, securing->owner_key, securing->owner_is_target, why);
       securing_free (securing);
