@@ -23,7 +23,8 @@
  *                loopback find each other (pair bench)
  *
  * Each measuring command prints one JSON object on stdout; helpers print one
- * JSON line when ready and exit when their stdin closes.
+ * JSON line when ready and exit when their stdin closes. The helpers are in
+ * bench-node-helpers.c.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -47,11 +48,10 @@
 #include "shoal-discovery-avahi-private.h"
 #include "shoal-node-private.h"
 
+#include "bench-node.h"
+
 /* How long any wait in this program may take before it gives up. */
 #define WAIT_TIMEOUT_US (30 * G_USEC_PER_SEC)
-
-/* The reply a sink sends once it has counted everything. */
-#define DONE_PAYLOAD "done"
 
 typedef struct {
   GPid   pid;
@@ -60,17 +60,7 @@ typedef struct {
   gchar *id;     /* (owned) */
 } Child;
 
-typedef struct {
-  ShoalNode *node;          /* (owned) */
-  gchar     *state_dir;     /* (owned) */
-  GPtrArray *children;      /* (owned) (element-type Child) */
-  guint      n_connected;
-  guint      n_done;
-  GBytes    *echo;          /* (owned) (nullable) the last echo received */
-  gint64     echo_time;
-} Bench;
-
-static gint64 process_start_us;
+gint64 bench_process_start_us;
 
 static void
 child_free (Child *child)
@@ -91,8 +81,8 @@ child_free (Child *child)
   g_free (child);
 }
 
-static void
-remove_state_dir (const gchar *path)
+void
+bench_remove_state_dir (const gchar *path)
 {
   g_autoptr(GDir) dir = NULL;
   const gchar *name;
@@ -105,18 +95,18 @@ remove_state_dir (const gchar *path)
       g_autofree gchar *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_state_dir (child);
+        bench_remove_state_dir (child);
       else
         g_unlink (child);
     }
   g_rmdir (path);
 }
 
-static ShoalNode *
-make_node (const gchar *name,
-           gboolean mdns,
-           guint16 port,
-           gchar **out_state_dir)
+ShoalNode *
+bench_make_node (const gchar *name,
+                 gboolean mdns,
+                 guint16 port,
+                 gchar **out_state_dir)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *state_dir = g_dir_make_tmp ("shoal-bench-XXXXXX", &error);
@@ -130,8 +120,8 @@ make_node (const gchar *name,
   return node;
 }
 
-static void
-start_node (ShoalNode *node)
+void
+bench_start_node (ShoalNode *node)
 {
   g_autoptr(GError) error = NULL;
 
@@ -139,9 +129,9 @@ start_node (ShoalNode *node)
     g_error ("starting the node: %s", error->message);
 }
 
-static void
-add_static_peer (ShoalNode *node,
-                 const gchar *host_and_port)
+void
+bench_add_static_peer (ShoalNode *node,
+                       const gchar *host_and_port)
 {
   g_autoptr(ShoalDiscoveryStatic) discovery = shoal_discovery_static_new ();
   g_autoptr(GError) error = NULL;
@@ -153,10 +143,10 @@ add_static_peer (ShoalNode *node,
 
 /* Iterates the default main context until *@flag reaches @target, failing
  * the whole run if that takes unreasonably long. */
-static void
-wait_for (guint *flag,
-          guint target,
-          const gchar *what)
+void
+bench_wait_for (guint *flag,
+                guint target,
+                const gchar *what)
 {
   gint64 deadline = g_get_monotonic_time () + WAIT_TIMEOUT_US;
 
@@ -168,7 +158,7 @@ wait_for (guint *flag,
     }
 }
 
-/* A timeout source that just wakes the main context, so wait_for() can
+/* A timeout source that just wakes the main context, so bench_wait_for() can
  * notice its deadline even when nothing else happens. */
 static gboolean
 tick_cb (gpointer user_data)
@@ -212,10 +202,10 @@ spawn_sink (const gchar *mode,
   return child;
 }
 
-static void
-peer_connected_cb (ShoalNode *node,
-                   ShoalPeer *peer,
-                   gpointer user_data)
+void
+bench_peer_connected_cb (ShoalNode *node,
+                         ShoalPeer *peer,
+                         gpointer user_data)
 {
   Bench *bench = user_data;
 
@@ -257,16 +247,16 @@ bench_setup (Bench *bench,
   for (i = 0; i < n_sinks; i++)
     g_ptr_array_add (bench->children, spawn_sink (mode, expect));
 
-  bench->node = make_node ("bench", FALSE, 0, &bench->state_dir);
+  bench->node = bench_make_node ("bench", FALSE, 0, &bench->state_dir);
   for (i = 0; i < n_sinks; i++)
-    add_static_peer (bench->node, ((Child *) bench->children->pdata[i])->port);
-  g_signal_connect (bench->node, "peer-connected", G_CALLBACK (peer_connected_cb), bench);
+    bench_add_static_peer (bench->node, ((Child *) bench->children->pdata[i])->port);
+  g_signal_connect (bench->node, "peer-connected", G_CALLBACK (bench_peer_connected_cb), bench);
   g_signal_connect (bench->node, "message-received", G_CALLBACK (message_received_cb), bench);
-  start_node (bench->node);
-  wait_for (&bench->n_connected, n_sinks, "the sinks to connect");
+  bench_start_node (bench->node);
+  bench_wait_for (&bench->n_connected, n_sinks, "the sinks to connect");
 }
 
-static void
+void
 bench_teardown (Bench *bench)
 {
   if (bench->node != NULL)
@@ -274,12 +264,12 @@ bench_teardown (Bench *bench)
   g_clear_object (&bench->node);
   g_clear_pointer (&bench->children, g_ptr_array_unref);
   g_clear_pointer (&bench->echo, g_bytes_unref);
-  remove_state_dir (bench->state_dir);
+  bench_remove_state_dir (bench->state_dir);
   g_clear_pointer (&bench->state_dir, g_free);
 }
 
-static GBytes *
-make_payload (gsize size)
+GBytes *
+bench_make_payload (gsize size)
 {
   guint8 *data = g_malloc (MAX (size, 1));
 
@@ -290,18 +280,18 @@ make_payload (gsize size)
 /* How many messages to queue between two turns of the main context: about
  * 256 KiB, so the engine writes while the application keeps producing, as a
  * program that sends from its main loop would let it. */
-static guint
-burst_for (gsize size)
+guint
+bench_burst_for (gsize size)
 {
   return MAX (1, (256 * 1024) / MAX (size, 1));
 }
 
 /* Sends @payload, letting the main context drain the queue whenever the
  * engine says it is full. */
-static void
-send_one (ShoalNode *node,
-          const gchar *peer_id,
-          GBytes *payload)
+void
+bench_send_one (ShoalNode *node,
+                const gchar *peer_id,
+                GBytes *payload)
 {
   for (;;)
     {
@@ -321,9 +311,9 @@ cmd_throughput (gsize size,
                 gboolean acks)
 {
   Bench bench = { 0 };
-  g_autoptr(GBytes) payload = make_payload (size);
+  g_autoptr(GBytes) payload = bench_make_payload (size);
   const gchar *peer_id;
-  guint burst = burst_for (size);
+  guint burst = bench_burst_for (size);
   gint64 start, end;
   guint64 i;
   gdouble seconds;
@@ -338,11 +328,11 @@ cmd_throughput (gsize size,
   start = g_get_monotonic_time ();
   for (i = 0; i < count; i++)
     {
-      send_one (bench.node, peer_id, payload);
+      bench_send_one (bench.node, peer_id, payload);
       if ((i + 1) % burst == 0)
         g_main_context_iteration (NULL, FALSE);
     }
-  wait_for (&bench.n_done, 1, "the sink to receive everything");
+  bench_wait_for (&bench.n_done, 1, "the sink to receive everything");
   end = g_get_monotonic_time ();
 
   seconds = (end - start) / 1e6;
@@ -370,7 +360,7 @@ cmd_rtt (gsize size,
          guint64 warmup)
 {
   Bench bench = { 0 };
-  g_autoptr(GBytes) payload = make_payload (size);
+  g_autoptr(GBytes) payload = bench_make_payload (size);
   g_autofree gint64 *rtt = g_new (gint64, count);
   const gchar *peer_id;
   guint64 i;
@@ -383,7 +373,7 @@ cmd_rtt (gsize size,
       gint64 t0 = g_get_monotonic_time ();
 
       bench.n_done = 0;
-      send_one (bench.node, peer_id, payload);
+      bench_send_one (bench.node, peer_id, payload);
       while (bench.n_done == 0)
         g_main_context_iteration (NULL, TRUE);
       if (g_bytes_get_size (bench.echo) != size)
@@ -407,8 +397,8 @@ cmd_broadcast (guint n_peers,
                guint64 count)
 {
   Bench bench = { 0 };
-  g_autoptr(GBytes) payload = make_payload (size);
-  guint burst = burst_for (size);
+  g_autoptr(GBytes) payload = bench_make_payload (size);
+  guint burst = bench_burst_for (size);
   gint64 start, end;
   guint64 i;
   gdouble seconds;
@@ -428,7 +418,7 @@ cmd_broadcast (guint n_peers,
       if ((i + 1) % burst == 0)
         g_main_context_iteration (NULL, FALSE);
     }
-  wait_for (&bench.n_done, n_peers, "every sink to receive everything");
+  bench_wait_for (&bench.n_done, n_peers, "every sink to receive everything");
   end = g_get_monotonic_time ();
 
   seconds = (end - start) / 1e6;
@@ -475,7 +465,7 @@ setup_node (const gchar *name,
   shoal_node_set_mdns (node, FALSE);
   shoal_node_set_listen_address (node, "127.0.0.1");
   g_signal_connect (node, "peer-connected", G_CALLBACK (setup_connected_cb), connected_at);
-  start_node (node);
+  bench_start_node (node);
   return node;
 }
 
@@ -524,250 +514,13 @@ cmd_setup (guint64 count,
       shoal_node_stop (listener);
     }
 
-  remove_state_dir (dir_dialler);
-  remove_state_dir (dir_listener);
+  bench_remove_state_dir (dir_dialler);
+  bench_remove_state_dir (dir_listener);
 
   qsort (setup, count, sizeof (gint64), compare_gint64);
   printf ("{\"bench\": \"shoal-setup\", \"count\": %" G_GUINT64_FORMAT
           ", \"p50_ms\": %.3f, \"p99_ms\": %.3f}\n",
           count, setup[count / 2] / 1e3, setup[(count * 99) / 100] / 1e3);
-  return 0;
-}
-
-/* Helpers: sink, blast, peers, mesh. They run until their stdin closes. */
-
-typedef struct {
-  ShoalNode *node;
-  gboolean   echo;
-  guint64    expect;
-  guint64    received;
-  GMainLoop *loop;
-} Sink;
-
-static gboolean
-stdin_closed_cb (gint fd,
-                 GIOCondition condition,
-                 gpointer user_data)
-{
-  GMainLoop *loop = user_data;
-  gchar buf[256];
-  gssize n = read (fd, buf, sizeof buf);
-
-  if (n > 0 || (n < 0 && errno == EINTR))
-    return G_SOURCE_CONTINUE;
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-sink_message_cb (ShoalNode *node,
-                 ShoalPeer *peer,
-                 GBytes *payload,
-                 gboolean broadcast,
-                 gpointer user_data)
-{
-  Sink *sink = user_data;
-
-  if (sink->echo)
-    {
-      send_one (node, shoal_peer_get_id (peer), payload);
-      return;
-    }
-
-  if (++sink->received == sink->expect)
-    {
-      g_autoptr(GBytes) done = g_bytes_new_static (DONE_PAYLOAD, strlen (DONE_PAYLOAD));
-
-      sink->received = 0;
-      send_one (node, shoal_peer_get_id (peer), done);
-    }
-}
-
-static void
-print_ready (ShoalNode *node)
-{
-  printf ("{\"port\": %u, \"id\": \"%s\"}\n",
-          shoal_node_get_port (node), shoal_node_get_id (node));
-  fflush (stdout);
-}
-
-static int
-cmd_sink (const gchar *mode,
-          guint64 expect)
-{
-  Sink sink = { 0 };
-  g_autofree gchar *state_dir = NULL;
-
-  sink.echo = g_strcmp0 (mode, "echo") == 0;
-  sink.expect = expect;
-  sink.loop = g_main_loop_new (NULL, FALSE);
-  sink.node = make_node ("sink", FALSE, 0, &state_dir);
-  shoal_node_set_acknowledging (sink.node, g_strcmp0 (mode, "count-no-acks") != 0);
-  g_signal_connect (sink.node, "message-received", G_CALLBACK (sink_message_cb), &sink);
-  start_node (sink.node);
-  print_ready (sink.node);
-
-  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, sink.loop);
-  g_main_loop_run (sink.loop);
-
-  shoal_node_stop (sink.node);
-  g_clear_object (&sink.node);
-  g_main_loop_unref (sink.loop);
-  remove_state_dir (state_dir);
-  return 0;
-}
-
-/* Dials @connect, then sends @count messages of @size to the one peer there
- * as fast as the engine takes them; prints a line when everything is queued. */
-static int
-cmd_blast (const gchar *connect,
-           gsize size,
-           guint64 count)
-{
-  Bench bench = { 0 };
-  g_autoptr(GBytes) payload = make_payload (size);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(ShoalPeer) peer = NULL;
-  GListModel *peers;
-  guint burst = burst_for (size);
-  guint64 i;
-
-  bench.node = make_node ("blast", FALSE, 0, &bench.state_dir);
-  add_static_peer (bench.node, connect);
-  g_signal_connect (bench.node, "peer-connected", G_CALLBACK (peer_connected_cb), &bench);
-  start_node (bench.node);
-  wait_for (&bench.n_connected, 1, "the target to connect");
-  peers = shoal_node_get_peers (bench.node);
-  peer = g_list_model_get_item (peers, 0);
-  printf ("{\"connected\": \"%s\"}\n", shoal_peer_get_id (peer));
-  fflush (stdout);
-
-  for (i = 0; i < count; i++)
-    {
-      send_one (bench.node, shoal_peer_get_id (peer), payload);
-      if ((i + 1) % burst == 0)
-        g_main_context_iteration (NULL, FALSE);
-    }
-  printf ("{\"queued\": %" G_GUINT64_FORMAT "}\n", count);
-  fflush (stdout);
-
-  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, loop);
-  g_main_loop_run (loop);
-  bench_teardown (&bench);
-  return 0;
-}
-
-static void
-count_connected_cb (ShoalNode *node,
-                    ShoalPeer *peer,
-                    gpointer user_data)
-{
-  guint *connected = user_data;
-
-  (*connected)++;
-}
-
-/* Holds @n nodes in this one process, each connected to @connect. */
-static int
-cmd_peers (const gchar *connect,
-           guint n)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
-  guint connected = 0;
-  guint i;
-
-  for (i = 0; i < n; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("peer%u", i);
-      gchar *dir;
-      ShoalNode *node = make_node (name, FALSE, 0, &dir);
-
-      g_ptr_array_add (dirs, dir);
-      g_ptr_array_add (nodes, node);
-      add_static_peer (node, connect);
-      g_signal_connect (node, "peer-connected", G_CALLBACK (count_connected_cb), &connected);
-      start_node (node);
-    }
-  wait_for (&connected, n, "every node to connect");
-  printf ("{\"connected\": %u}\n", n);
-  fflush (stdout);
-
-  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, loop);
-  g_main_loop_run (loop);
-  for (i = 0; i < nodes->len; i++)
-    shoal_node_stop (nodes->pdata[i]);
-  g_ptr_array_set_size (nodes, 0);
-  for (i = 0; i < dirs->len; i++)
-    remove_state_dir (dirs->pdata[i]);
-  return 0;
-}
-
-typedef struct {
-  guint expect;
-  guint connected;
-  gboolean full;
-} Mesh;
-
-static void
-mesh_peer_connected_cb (ShoalNode *node,
-                        ShoalPeer *peer,
-                        gpointer user_data)
-{
-  Mesh *mesh = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  mesh->connected++;
-  printf ("{\"event\": \"connected\", \"peer\": \"%s\", \"t_us\": %" G_GINT64_FORMAT "}\n",
-          shoal_peer_get_id (peer), now);
-  if (!mesh->full && mesh->connected >= mesh->expect)
-    {
-      mesh->full = TRUE;
-      printf ("{\"event\": \"full\", \"t_us\": %" G_GINT64_FORMAT "}\n", now);
-    }
-  fflush (stdout);
-}
-
-/* A node with mDNS discovery; logs, on the monotonic clock every namespace
- * shares, when it started and when it saw each peer connected. Given
- * @connect, it listens on 127.0.0.1:@port and dials that static address
- * instead: the caller hands each of two nodes the other's port. */
-static int
-cmd_mesh (const gchar *name,
-          guint expect,
-          const gchar *connect,
-          guint16 port,
-          gboolean probe)
-{
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autofree gchar *state_dir = NULL;
-  g_autoptr(ShoalNode) node = NULL;
-  Mesh mesh = { expect, 0, FALSE };
-
-  node = make_node (name, connect == NULL && !probe, port, &state_dir);
-  if (connect != NULL)
-    {
-      shoal_node_set_listen_address (node, "127.0.0.1");
-      add_static_peer (node, connect);
-    }
-  else if (probe)
-    {
-      g_autoptr(ShoalDiscoveryAvahi) avahi = shoal_discovery_avahi_new ();
-
-      shoal_discovery_avahi_set_probe (avahi, TRUE);
-      shoal_node_add_discovery (node, SHOAL_DISCOVERY (avahi));
-    }
-  g_signal_connect (node, "peer-connected", G_CALLBACK (mesh_peer_connected_cb), &mesh);
-  start_node (node);
-  printf ("{\"event\": \"start\", \"id\": \"%s\", \"t_us\": %" G_GINT64_FORMAT "}\n",
-          shoal_node_get_id (node), process_start_us);
-  fflush (stdout);
-
-  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, loop);
-  g_main_loop_run (loop);
-  shoal_node_stop (node);
-  remove_state_dir (state_dir);
   return 0;
 }
 
@@ -794,7 +547,7 @@ main (int argc,
     { NULL }
   };
 
-  process_start_us = g_get_monotonic_time ();
+  bench_process_start_us = g_get_monotonic_time ();
   context = g_option_context_new ("throughput|rtt|broadcast|setup|sink|blast|peers|mesh");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -821,13 +574,13 @@ main (int argc,
   if (g_str_equal (argv[1], "setup") && count > 0)
     return cmd_setup ((guint64) count, warmup < 0 ? 3 : (guint64) warmup);
   if (g_str_equal (argv[1], "sink"))
-    return cmd_sink (mode, (guint64) count);
+    return bench_cmd_sink (mode, (guint64) count);
   if (g_str_equal (argv[1], "blast") && connect != NULL)
-    return cmd_blast (connect, (gsize) size, (guint64) count);
+    return bench_cmd_blast (connect, (gsize) size, (guint64) count);
   if (g_str_equal (argv[1], "peers") && connect != NULL)
-    return cmd_peers (connect, (guint) peers);
+    return bench_cmd_peers (connect, (guint) peers);
   if (g_str_equal (argv[1], "mesh") && name != NULL)
-    return cmd_mesh (name, (guint) peers, connect, (guint16) port,
+    return bench_cmd_mesh (name, (guint) peers, connect, (guint16) port,
                      g_strcmp0 (mode, "probe") == 0);
 
   fprintf (stderr, "bench-node: unknown command or missing option: %s\n", argv[1]);

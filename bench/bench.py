@@ -9,8 +9,10 @@
 # pair groups. Prints one Markdown table, writes the figures as JSON (and the
 # table as Markdown) under bench/results/, and plots throughput against
 # message size, and Shoal and raw TCP against DDS, with gnuplot when it is
-# installed. Beside it: procs.py (helper processes), report.py (the table),
-# plots.py, lan.py (the namespace LAN) and dds.py.
+# installed. Beside it, the groups measured in modules of their own: shoald.py
+# (dbus, memory), meshes.py (pair, discovery), groups.py and flood.py; and
+# procs.py (helper processes), report.py (the table), plots.py, lan.py (the
+# namespace LAN) and dds.py.
 #
 # Copyright 2026 The Shoal authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -23,19 +25,19 @@ import platform
 import select
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from dds import Ddsperf, DdsError, memory_kib
+from dds import Ddsperf, DdsError
 import flood
 import groups as group_bench
-from lan import LanDiscovery
+import meshes
+import shoald
 from plots import dds_plot, throughput_plot
-from procs import BenchError, Helper, log, run_json
+from procs import BenchError, log, run_json
 from report import Report, dds_targets, markdown_table, si
 
 SIZES = [64, 1024, 65536, 1048576]
@@ -364,7 +366,7 @@ class Bench:
                 log(f"  broadcast to {peers}: {si(statistics.median(deliveries))} deliveries/s"
                     + (f", DDS {si(statistics.median(dds))}" if dds else ""))
 
-    # The D-Bus path
+    # shoald on a bus of our own, for shoald.py and flood.py
 
     def private_bus(self):
         """Starts a dbus-daemon of our own; returns (Popen, address)."""
@@ -441,267 +443,7 @@ class Bench:
                 raise BenchError(f"shoald lists {len(got)} connected peers, not {n}")
             time.sleep(0.05)
 
-    def bench_dbus(self):
-        group = "D-Bus"
-        names = ("Send 64 B through shoald", "MessageReceived 64 B from shoald")
-        if shutil.which("dbus-daemon") is None:
-            for n in names:
-                self.report.add(group, n, note="dbus-daemon is not installed")
-            return
-        bus, address = self.private_bus()
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-        echo = shoald = sink = None
-        state = tempfile.mkdtemp(prefix="shoal-bench-")
-        window = "16"
-
-        def calls(target, count, peer=None):
-            argv = [self.dbus, "calls", "--target", target, "--count", str(count),
-                    "--window", window, "--size", "64"]
-            if peer:
-                argv += ["--peer", peer]
-            return self.run(argv, env=env)
-
-        def signals(target, count):
-            sub = Helper([self.dbus, "signals", "--target", target, "--size", "64",
-                          "--count", str(count)], env=env, name="signals")
-            blast = None
-            try:
-                sub.read_json(want="ready")
-                if target == "shoald":
-                    blast = Helper([self.node, "blast", "--connect", f"127.0.0.1:{port}",
-                                    "--size", "64", "--count", str(count)], name="blast")
-                res = sub.read_json(want="signals_per_s", timeout=120)
-            finally:
-                sub.stop()
-                if blast:
-                    blast.stop()
-            self.raw_results.append(res)
-            return res
-
-        empty, send, ratio_send = [], [], []
-        bare, received, ratio_sig = [], [], []
-        error = None
-        if not (os.path.exists(self.shoald) and os.path.exists(self.node)):
-            error = "shoald or the libshoal engine is not built"
-        try:
-            echo = Helper([self.dbus, "echo-service"], env=env, name="echo-service")
-            echo.read_json(want="ready")
-            n_calls = self.calibrated(lambda c: calls("echo", c), 0, "calls_per_s")
-            n_signals = self.calibrated(lambda c: signals("echo", c), 0, "signals_per_s")
-            if error is None:
-                try:
-                    sink = Helper([self.node, "sink", "--mode", "count", "--count", "0"], name="sink")
-                    sink_info = sink.read_json(want="port")
-                    shoald, port = self.start_shoald(env, state,
-                                                     ["--peer", f"127.0.0.1:{sink_info['port']}"])
-                    self.wait_connected(env, 1, [sink_info["id"]])
-                except BenchError as e:
-                    error = str(e)
-            for i in range(self.runs):
-                e = calls("echo", n_calls)
-                empty.append(e["calls_per_s"])
-                b = signals("echo", n_signals)
-                bare.append(b["signals_per_s"])
-                if error is not None:
-                    continue
-                try:
-                    s = calls("shoald", n_calls, sink_info["id"])
-                    r = signals("shoald", n_signals)
-                except BenchError as ex:
-                    error = str(ex)
-                    continue
-                send.append(s["calls_per_s"])
-                ratio_send.append(s["calls_per_s"] / e["calls_per_s"])
-                received.append(r["signals_per_s"])
-                ratio_sig.append(r["signals_per_s"] / b["signals_per_s"])
-        finally:
-            for p in (shoald, bus):
-                if p:
-                    self.stop_proc(p)
-            for h in (sink, echo):
-                if h:
-                    h.stop()
-            shutil.rmtree(state, ignore_errors=True)
-        if error is not None:
-            send = received = ratio_send = ratio_sig = []
-        self.report.add(group, names[0], send, "calls/s",
-                        baseline=f"empty GDBus method call, {window} in flight", baseline_values=empty,
-                        ratio=ratio_send, target=("ratio", ">=", 0.8, "≥ 0.8×"), note=error)
-        self.report.add(group, names[1], received, "signals/s",
-                        baseline="bare GDBus signal of the same size", baseline_values=bare,
-                        ratio=ratio_sig, target=("ratio", ">=", 0.8, "≥ 0.8×"), note=error)
-        log(f"  D-Bus: empty call {si(statistics.median(empty))}/s, bare signal "
-            f"{si(statistics.median(bare))}/s"
-            + (f", Send {si(statistics.median(send))}/s, MessageReceived "
-               f"{si(statistics.median(received))}/s" if send and received else ""))
-
-    # Memory
-
-    @staticmethod
-    def rss_kib(pid):
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        raise BenchError("no VmRSS")
-
-    def bench_memory(self):
-        group = "memory"
-        names = ("shoald resident, idle", "shoald resident, 16 peers connected",
-                 "shoald per connected peer")
-        targets = (("shoal", "<=", 6 * 1024, "≤ 6 MiB"), None, ("shoal", "<=", 64, "≤ 64 KiB"))
-        idle, full, per, anon = [], [], [], []
-        dds, dds_ratio, dds_anon, anon_ratio = [], [], [], []
-        error = None
-        dds_error = self.dds.unavailable()
-        if not (os.path.exists(self.shoald) and os.path.exists(self.node)):
-            error = "shoald or the libshoal engine is not built"
-        settle = 0.5 if self.args.quick else 1.0
-        bus = None
-        try:
-            if error is None:
-                bus, address = self.private_bus()
-                env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-        except BenchError as e:
-            error = str(e)
-        for i in range(self.runs):
-            if error is None:
-                state = tempfile.mkdtemp(prefix="shoal-bench-")
-                shoald = peers = None
-                try:
-                    shoald, port = self.start_shoald(env, state)
-                    time.sleep(settle)
-                    a = self.rss_kib(shoald.pid)
-                    try:
-                        u = memory_kib(shoald.pid)[1]
-                    except (OSError, DdsError) as e:
-                        raise BenchError(f"shoald's anonymous memory: {e}")
-                    peers = Helper([self.node, "peers", "--connect", f"127.0.0.1:{port}",
-                                    "--peers", "16"], name="peers")
-                    peers.read_json(want="connected")
-                    self.wait_connected(env, 16)
-                    time.sleep(settle)
-                    b = self.rss_kib(shoald.pid)
-                    idle.append(a)
-                    anon.append(u)
-                    full.append(b)
-                    per.append((b - a) / 16)
-                except BenchError as e:
-                    error = str(e)
-                finally:
-                    if peers:
-                        peers.stop()
-                    if shoald:
-                        self.stop_proc(shoald)
-                    shutil.rmtree(state, ignore_errors=True)
-            # The same settling time for an idle DDS participant.
-            if dds_error is None:
-                try:
-                    d = self.dds_run("idle_rss", settle)
-                    dds.append(d["rss_kib"])
-                    dds_anon.append(d["anon_kib"])
-                    if error is None:
-                        dds_ratio.append(idle[-1] / d["rss_kib"])
-                        anon_ratio.append(anon[-1] / d["anon_kib"])
-                except BenchError as e:
-                    dds_error = str(e)
-        if bus:
-            self.stop_proc(bus)
-        if error is not None:
-            idle = full = per = anon = dds_ratio = anon_ratio = []
-        if dds_error is not None:
-            dds = dds_ratio = dds_anon = anon_ratio = []
-        for n, (name, values, target) in enumerate(zip(names, (idle, full, per), targets)):
-            self.report.add(group, name, values, "KiB", target=target, note=error)
-            if n == 0:
-                self.report.add(group, name, idle, "KiB",
-                                baseline=self.dds_label(dds_error, ": one idle participant"),
-                                baseline_values=dds, ratio=dds_ratio,
-                                target=("ratio", "<=", 1.0, "≤ 1× DDS"), note=error,
-                                against="dds")
-                # What the process allocated itself, beside the library pages
-                # VmRSS counts in full for every process that maps them.
-                self.report.add(group, "shoald anonymous (heap, stacks, data), idle", anon, "KiB",
-                                baseline=self.dds_label(dds_error, ": one idle participant"),
-                                baseline_values=dds_anon, ratio=anon_ratio, note=error,
-                                against="dds")
-        if idle:
-            log(f"  memory: idle {si(statistics.median(idle))} KiB"
-                + (f" (DDS {si(statistics.median(dds))} KiB)" if dds else "")
-                + f", {statistics.median(per):.1f} KiB per peer")
-
-    # Two fresh processes on loopback find each other
-
-    @staticmethod
-    def free_ports(n):
-        """n ports free on 127.0.0.1 now (the kernel's choice; let go at once)."""
-        socks = []
-        try:
-            for _ in range(n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", 0))
-                socks.append(s)
-            return [s.getsockname()[1] for s in socks]
-        finally:
-            for s in socks:
-                s.close()
-
-    def shoal_pair(self):
-        """Milliseconds from starting the first of two bench-node processes,
-        each told the other's address, until both say the other is connected
-        (g_get_monotonic_time() and time.monotonic() read the same clock)."""
-        a, b = self.free_ports(2)
-        nodes = []
-        try:
-            t0 = time.monotonic()
-            for name, port, other in (("pair-a", a, b), ("pair-b", b, a)):
-                nodes.append(Helper([self.node, "mesh", "--name", name, "--peers", "1",
-                                     "--port", str(port), "--connect", f"127.0.0.1:{other}"],
-                                    name=f"mesh {name}"))
-            ends = [LanDiscovery.wait_event(h, lambda o: o.get("event") == "full")["t_us"]
-                    for h in nodes]
-        finally:
-            LanDiscovery.stop_all(nodes)
-        res = {"bench": "shoal-pair", "ms": (max(ends) / 1e6 - t0) * 1000}
-        self.raw_results.append(res)
-        return res
-
-    def bench_pair(self):
-        """What discovery costs where both sides are told where to look: two
-        fresh processes on 127.0.0.1, from starting them until each has the
-        other, Shoal (static peers: TCP, TLS, HELLO) beside Cyclone DDS
-        (unicast SPDP to 127.0.0.1, then every reader and writer matched)."""
-        group = "pair"
-        shoal, dds, ratio = [], [], []
-        error = None if os.path.exists(self.node) else "the libshoal engine is not built"
-        dds_error = self.dds.unavailable()
-        for i in range(self.runs):
-            s = None
-            if error is None:
-                try:
-                    s = self.shoal_pair()["ms"]
-                    shoal.append(s)
-                except BenchError as e:
-                    error = str(e)
-            if dds_error is None:
-                try:
-                    d = self.dds_run("match")["ms"]
-                    dds.append(d)
-                    if s is not None:
-                        ratio.append(s / d)
-                except BenchError as e:
-                    dds_error = str(e)
-        if error is not None:
-            shoal = ratio = []
-        if dds_error is not None:
-            dds = ratio = []
-        self.report.add(group, "two fresh processes on loopback, both connected", shoal, "ms",
-                        baseline=self.dds_label(dds_error, ": all endpoints matched"),
-                        baseline_values=dds, ratio=ratio, note=error, against="dds")
-        log("  pair: " + (f"Shoal {statistics.median(shoal):.1f} ms" if shoal else "Shoal not measured")
-            + (f", DDS {statistics.median(dds):.1f} ms" if dds else ""))
-
-    # Discovery on the namespace LAN
+    # What acknowledgements cost, and a flood through shoald
 
     def bench_acks(self):
         """What acknowledgements cost: 64 B one-way to a sink that acknowledges
@@ -767,44 +509,6 @@ class Bench:
                 f"+{r['after']:.1f} MiB after, ListPeers p50 {r['p50']:.1f} ms p99 {r['p99']:.1f} ms, "
                 f"second peer {r['second']:.2f} s")
 
-    def bench_discovery(self):
-        group = "discovery"
-        rows = (("join a running mesh of 8", ("shoal", "<=", 300, "≤ 300 ms")),
-                ("8 started together", ("shoal", "<=", 1500, "≤ 1.5 s")),
-                ("16 started together", None))
-        lan = os.path.join(self.top, "tools", "lan")
-        error = None
-        if os.geteuid() != 0:
-            error = "needs root for the namespace LAN"
-        elif not os.path.exists(lan):
-            error = "tools/lan (the namespace LAN harness) is missing"
-        elif not os.path.exists(self.node):
-            error = "the libshoal engine is not built"
-        results = {}
-        if error is None:
-            try:
-                results = LanDiscovery(self, lan).run()
-            except BenchError as e:
-                error = str(e)
-        # Joins beside the same joins with the service probed before it is
-        # announced, as Shoal did before issue 12 (raw records, no probing).
-        for name, target in (("2 started together", ("shoal", "<=", 300, "≤ 300 ms")),
-                             ("join a running mesh of 4", ("shoal", "<=", 200, "≤ 200 ms"))):
-            shoal, probing = results.get(name, []), results.get(name + ", probing", [])
-            ratio = [a / b for a, b in zip(shoal, probing)] if shoal and probing else []
-            self.report.add(group, name, shoal, "ms",
-                            baseline="the same, the service probed first (before issue 12)",
-                            baseline_values=probing, ratio=ratio, target=target,
-                            note=error or "no result")
-            if shoal and probing:
-                log(f"  {name}: {statistics.median(shoal):.0f} ms, probing "
-                    f"{statistics.median(probing):.0f} ms, ratio {statistics.median(ratio):.2f}")
-        for name, target in rows:
-            self.report.add(group, name, results.get(name, []), "ms", target=target,
-                            note=error or "no result")
-            if results.get(name):
-                log(f"  {name}: {statistics.median(results[name]):.0f} ms")
-
     # Output
 
     def machine(self):
@@ -839,10 +543,11 @@ def main():
     started = time.monotonic()
     groups = {"throughput": bench.bench_throughput, "rtt": bench.bench_rtt,
               "tls": bench.bench_tls, "broadcast": bench.bench_broadcast,
-              "groups": lambda: group_bench.bench_groups(bench), "dbus": bench.bench_dbus,
-              "memory": bench.bench_memory, "acks": bench.bench_acks, "flood": bench.bench_flood,
-              "pair": bench.bench_pair,
-              "discovery": bench.bench_discovery}
+              "groups": lambda: group_bench.bench_groups(bench),
+              "dbus": lambda: shoald.bench_dbus(bench),
+              "memory": lambda: shoald.bench_memory(bench), "acks": bench.bench_acks,
+              "flood": bench.bench_flood, "pair": lambda: meshes.bench_pair(bench),
+              "discovery": lambda: meshes.bench_discovery(bench)}
     for name in args.only.split(","):
         if name not in groups:
             ap.error(f"unknown group {name}")

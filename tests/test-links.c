@@ -1,8 +1,8 @@
 /* test-links.c: the rules that decide which links a node keeps
  *
  * Nodes on loopback in the test's main context. Between some of them sits a
- * forwarder of the test's own, which counts the connections it carries and
- * knows which are still open: that is how a test sees who dialled, and
+ * forwarder of the test's own (shoal-test-forwarder.c), which counts the
+ * connections it carries and knows which are still open: that is how a test sees who dialled, and
  * which of two crossing links survived. A peer played by a thread
  * (shoal-test-peer.c) restarts under a node's feet.
  *
@@ -22,6 +22,7 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-forwarder.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
@@ -101,210 +102,6 @@ flag_set (gpointer data)
   return *(guint *) data > 0;
 }
 
-/* The forwarder: 127.0.0.1:port → 127.0.0.1:target, every byte, until it
- * is frozen: then it carries nothing more either way and closes nothing, as
- * a network path that went dark would. */
-
-typedef struct {
-  GSocketService *service;   /* (owned) */
-  GSocketClient  *client;    /* (owned) */
-  guint16         port;
-  guint16         target;
-  gboolean        frozen;
-  guint           connections;
-  guint           open;
-  GPtrArray      *live;      /* (owned) Forwarding (unowned) not yet freed */
-  GPtrArray      *parked;    /* (owned) Pump (unowned) stopped by the freeze */
-} Forwarder;
-
-typedef struct {
-  Forwarder         *forwarder;
-  GSocketConnection *incoming;  /* (owned) */
-  GSocketConnection *outgoing;  /* (owned) (nullable) until connected */
-  guint              pumps;     /* running: it ends when both have */
-  gboolean           ended;
-} Forwarding;
-
-typedef struct {
-  Forwarding    *forwarding;
-  GInputStream  *from;        /* (unowned) */
-  GOutputStream *to;          /* (unowned) */
-  guint8         buffer[16384];
-} Pump;
-
-static void pump_next (Pump *pump);
-
-static void
-forwarding_end (Forwarding *forwarding)
-{
-  if (forwarding->ended)
-    return;
-  forwarding->ended = TRUE;
-  forwarding->forwarder->open--;
-  g_io_stream_close (G_IO_STREAM (forwarding->incoming), NULL, NULL);
-  if (forwarding->outgoing != NULL)
-    g_io_stream_close (G_IO_STREAM (forwarding->outgoing), NULL, NULL);
-}
-
-static void
-forwarding_free (Forwarding *forwarding)
-{
-  g_ptr_array_remove_fast (forwarding->forwarder->live, forwarding);
-  g_object_unref (forwarding->incoming);
-  g_clear_object (&forwarding->outgoing);
-  g_free (forwarding);
-}
-
-static void
-pump_end (Pump *pump)
-{
-  Forwarding *forwarding = pump->forwarding;
-
-  forwarding_end (forwarding);
-  g_free (pump);
-  if (--forwarding->pumps == 0)
-    forwarding_free (forwarding);
-}
-
-static void
-pump_written_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Pump *pump = user_data;
-
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
-    pump_end (pump);
-  else
-    pump_next (pump);
-}
-
-static void
-pump_read_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Pump *pump = user_data;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
-
-  if (n <= 0 || pump->forwarding->ended)
-    pump_end (pump);
-  else if (pump->forwarding->forwarder->frozen)
-    g_ptr_array_add (pump->forwarding->forwarder->parked, pump);  /* dark: bytes go nowhere */
-  else
-    g_output_stream_write_all_async (pump->to, pump->buffer, n, G_PRIORITY_DEFAULT, NULL,
-                                     pump_written_cb, pump);
-}
-
-static void
-pump_next (Pump *pump)
-{
-  g_input_stream_read_async (pump->from, pump->buffer, sizeof pump->buffer, G_PRIORITY_DEFAULT,
-                             NULL, pump_read_cb, pump);
-}
-
-static void
-pump_start (Forwarding *forwarding,
-            GIOStream  *from,
-            GIOStream  *to)
-{
-  Pump *pump = g_new0 (Pump, 1);
-
-  pump->forwarding = forwarding;
-  pump->from = g_io_stream_get_input_stream (from);
-  pump->to = g_io_stream_get_output_stream (to);
-  forwarding->pumps++;
-  pump_next (pump);
-}
-
-static void
-forward_connected_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  Forwarding *forwarding = user_data;
-
-  forwarding->outgoing = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
-  if (forwarding->outgoing == NULL || forwarding->ended)
-    {
-      forwarding_end (forwarding);
-      forwarding_free (forwarding);
-      return;
-    }
-  pump_start (forwarding, G_IO_STREAM (forwarding->incoming), G_IO_STREAM (forwarding->outgoing));
-  pump_start (forwarding, G_IO_STREAM (forwarding->outgoing), G_IO_STREAM (forwarding->incoming));
-}
-
-static gboolean
-forward_incoming_cb (GSocketService    *service,
-                     GSocketConnection *connection,
-                     GObject           *source_object,
-                     gpointer           user_data)
-{
-  Forwarder *forwarder = user_data;
-  Forwarding *forwarding = g_new0 (Forwarding, 1);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) target = g_inet_socket_address_new (loopback, forwarder->target);
-
-  forwarder->connections++;
-  forwarder->open++;
-  forwarding->forwarder = forwarder;
-  forwarding->incoming = g_object_ref (connection);
-  g_ptr_array_add (forwarder->live, forwarding);
-  g_socket_client_connect_async (forwarder->client, G_SOCKET_CONNECTABLE (target), NULL,
-                                 forward_connected_cb, forwarding);
-  return TRUE;
-}
-
-static void
-forwarder_start (Forwarder *forwarder,
-                 guint16    target)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-
-  forwarder->target = target;
-  forwarder->live = g_ptr_array_new ();
-  forwarder->parked = g_ptr_array_new ();
-  forwarder->client = g_socket_client_new ();
-  g_socket_client_set_enable_proxy (forwarder->client, FALSE);
-  forwarder->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (forwarder->service), address,
-                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective,
-                                 &error);
-  g_assert_no_error (error);
-  forwarder->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (forwarder->service, "incoming", G_CALLBACK (forward_incoming_cb), forwarder);
-  g_socket_service_start (forwarder->service);
-}
-
-static gboolean
-forwarder_idle (gpointer data)
-{
-  return ((Forwarder *) data)->live->len == 0;
-}
-
-/* Ends every forwarding, frozen or not, and waits until each is freed. */
-static void
-forwarder_stop (Forwarder *forwarder)
-{
-  g_socket_service_stop (forwarder->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (forwarder->service));
-  for (guint i = 0; i < forwarder->live->len; i++)
-    forwarding_end (g_ptr_array_index (forwarder->live, i));
-  while (forwarder->parked->len > 0)
-    pump_end (g_ptr_array_steal_index_fast (forwarder->parked, 0));
-  g_assert_true (shoal_test_nodes_wait (forwarder_idle, forwarder, TIMEOUT_MS));
-  g_clear_pointer (&forwarder->live, g_ptr_array_unref);
-  g_clear_pointer (&forwarder->parked, g_ptr_array_unref);
-  g_clear_object (&forwarder->service);
-  g_clear_object (&forwarder->client);
-}
-
-/* 1. A burst of connections fits in the listen backlog */
-
 static gboolean
 no_links (gpointer data)
 {
@@ -373,7 +170,7 @@ test_backlog (Fixture       *f,
 
 typedef struct {
   ShoalNode *a, *b;
-  Forwarder *to_a, *to_b;
+  ShoalTestForwarder *to_a, *to_b;
 } Crossing;
 
 static gboolean
@@ -406,7 +203,7 @@ static void
 test_tie_break (Fixture       *f,
                 gconstpointer  data)
 {
-  Forwarder to_a = { 0, }, to_b = { 0, };
+  ShoalTestForwarder to_a = { 0, }, to_b = { 0, };
   Crossing c = { .to_a = &to_a, .to_b = &to_b };
   guint disconnects = 0;
   gboolean a_smaller;
@@ -424,8 +221,8 @@ test_tie_break (Fixture       *f,
   g_signal_connect (c.b, "peer-disconnected", G_CALLBACK (count_disconnected), &disconnects);
 
   /* Each dials the other through a forwarder of its own. */
-  forwarder_start (&to_a, shoal_node_get_port (c.a));
-  forwarder_start (&to_b, shoal_node_get_port (c.b));
+  shoal_test_forwarder_start (&to_a, shoal_node_get_port (c.a));
+  shoal_test_forwarder_start (&to_b, shoal_node_get_port (c.b));
   shoal_test_node_dial (c.a, to_b.port);
   shoal_test_node_dial (c.b, to_a.port);
 
@@ -445,8 +242,8 @@ test_tie_break (Fixture       *f,
   shoal_node_stop (c.a);
   shoal_node_stop (c.b);
   shoal_test_nodes_run (100);
-  forwarder_stop (&to_a);
-  forwarder_stop (&to_b);
+  shoal_test_forwarder_stop (&to_a);
+  shoal_test_forwarder_stop (&to_b);
 }
 
 /* 3. A silent link gives way to a fresh one */
@@ -455,7 +252,7 @@ static void
 test_silent_link (Fixture       *f,
                   gconstpointer  data)
 {
-  Forwarder dark = { 0, };
+  ShoalTestForwarder dark = { 0, };
   Crossing c = { 0, };
   ShoalNode *smaller, *larger;
   guint disconnects = 0;
@@ -474,7 +271,7 @@ test_silent_link (Fixture       *f,
   g_signal_connect (c.b, "peer-disconnected", G_CALLBACK (count_disconnected), &disconnects);
 
   /* The link the tie-break favours: dialled by the smaller id. */
-  forwarder_start (&dark, shoal_node_get_port (larger));
+  shoal_test_forwarder_start (&dark, shoal_node_get_port (larger));
   shoal_test_node_dial (smaller, dark.port);
   g_assert_true (shoal_test_nodes_wait (linked_pair, &c, TIMEOUT_MS));
 
@@ -494,7 +291,7 @@ test_silent_link (Fixture       *f,
   shoal_node_stop (c.a);
   shoal_node_stop (c.b);
   shoal_test_nodes_run (100);
-  forwarder_stop (&dark);
+  shoal_test_forwarder_stop (&dark);
 }
 
 /* 4. The network changes */
@@ -599,7 +396,7 @@ static void
 test_self_address (Fixture       *f,
                    gconstpointer  data)
 {
-  Forwarder to_self = { 0, };
+  ShoalTestForwarder to_self = { 0, };
   ShoalNode *node;
   guint connected = 0;
 
@@ -610,7 +407,7 @@ test_self_address (Fixture       *f,
     return;
   node = add_node (f, 0, "alice");
   g_signal_connect (node, "peer-connected", G_CALLBACK (count_connected), &connected);
-  forwarder_start (&to_self, shoal_node_get_port (node));
+  shoal_test_forwarder_start (&to_self, shoal_node_get_port (node));
   shoal_test_node_dial (node, to_self.port);
 
   /* Longer than the backoff's first four steps (250, 500, 1000, 2000 ms). */
@@ -624,7 +421,7 @@ test_self_address (Fixture       *f,
 
   shoal_node_stop (node);
   shoal_test_nodes_run (100);
-  forwarder_stop (&to_self);
+  shoal_test_forwarder_stop (&to_self);
 }
 
 /* 7. A peer restarts while the node still holds its old link */

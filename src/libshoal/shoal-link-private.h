@@ -1,7 +1,9 @@
-/* shoal-link-private.h: between the two halves of a link (private)
+/* shoal-link-private.h: between the files of a link (private)
  *
- * shoal-link.c has the link's life, its writing and its source;
- * shoal-link-input.c what it reads: hellos, goodbyes, data, acks, pings.
+ * shoal-link.c has the link's life and its API; shoal-link-source.c its
+ * source, which writes the queue and dispatches reads and reports;
+ * shoal-link-input.c what it reads: hellos, goodbyes, data, acks, pings;
+ * shoal-link-groups.c its groups.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -107,5 +109,11 @@ gboolean shoal_link_process_frames  (ShoalLink   *self,
 gboolean shoal_link_read_available  (ShoalLink   *self,
                                      guint64     *messages,
                                      guint64     *bytes);
+void     shoal_link_flush           (ShoalLink   *self);
+void     shoal_link_report_traffic  (ShoalLink   *self,
+                                     gboolean     heard,
+                                     guint64      messages_in,
+                                     guint64      bytes_in);
+void     shoal_link_source_attach   (ShoalLink   *self);
 
 G_END_DECLS

@@ -282,7 +282,7 @@ shoal_mesh_connect_failed (ShoalMesh   *self,
     return FALSE;
 
   /* The trust policies' refusals all say "not trusted" (shoal-link-input.c,
-   * shoal-mesh-links.c). */
+   * shoal-mesh-secure.c). */
   if (why != NULL && (g_str_has_prefix (why, "not trusted") || g_str_has_prefix (why, "not-trusted")))
     return_error (request, g_error_new (SHOAL_ERROR, SHOAL_ERROR_NOT_TRUSTED,
                                         _("The peer at %s is not let in: %s"),

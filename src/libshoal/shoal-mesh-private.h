@@ -2,9 +2,10 @@
  *
  * The mesh is one object in several files: shoal-mesh.c holds the object,
  * its API and the peers; shoal-mesh-targets.c what discovery reports and the
- * dials it leads to; shoal-mesh-links.c the connections, from TLS to a
- * link's end, and the one-link rule; shoal-mesh-delivery.c the messages;
- * shoal-mesh-network.c what a change of the machine's network does.
+ * dials it leads to; shoal-mesh-secure.c the connections, from TLS to a
+ * link; shoal-mesh-links.c the links, to their end, and the one-link rule;
+ * shoal-mesh-delivery.c the messages; shoal-mesh-network.c what a change of
+ * the machine's network does.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -16,6 +17,7 @@
 #include "shoal-dialer.h"
 #include "shoal-holds.h"
 #include "shoal-mesh.h"
+#include "shoal-tls.h"
 
 G_BEGIN_DECLS
 
@@ -199,15 +201,32 @@ void       shoal_mesh_hints_received          (ShoalMesh          *self,
                                                LinkRecord         *record,
                                                GBytes             *body);
 
-/* shoal-mesh-links.c: connections and links */
+/* shoal-mesh-secure.c: connections, up to a link */
 void       shoal_mesh_secure_connection       (ShoalMesh          *self,
                                                GSocketConnection  *connection,
                                                gboolean            outbound,
                                                const gchar        *owner_key,
                                                gboolean            owner_is_target,
                                                const gchar        *expected_id);
-GPtrArray *shoal_mesh_links_snapshot          (ShoalMesh          *self);
 void       shoal_mesh_cancel_handshakes       (ShoalMesh          *self);
+GBytes    *shoal_mesh_encode_hello            (ShoalMesh          *self,
+                                               GBytes             *channel_binding,
+                                               gboolean            accept,
+                                               gboolean            connect);
+void       shoal_mesh_target_learn_id         (ShoalMesh          *self,
+                                               Target             *target,
+                                               const gchar        *peer_id,
+                                               const gchar        *fingerprint);
+
+/* shoal-mesh-links.c: links */
+void       shoal_mesh_add_link                (ShoalMesh          *self,
+                                               Securing           *securing,
+                                               ShoalTlsPeer       *peer,
+                                               gboolean            accept);
+void       shoal_mesh_entry_set_identity      (ShoalMesh          *self,
+                                               PeerEntry          *entry,
+                                               const gchar        *fingerprint);
+GPtrArray *shoal_mesh_links_snapshot          (ShoalMesh          *self);
 void       shoal_mesh_abort_all_links         (ShoalMesh          *self);
 void       shoal_mesh_end_replacements        (ShoalMesh          *self);
 

@@ -9,8 +9,8 @@
  * below it know nothing of peers.
  *
  * This file holds the object, its API and the peer entries; targets and
- * dialling are in shoal-mesh-targets.c, connections and links (TLS, trust,
- * the one-link rule) in shoal-mesh-links.c.
+ * dialling are in shoal-mesh-targets.c, connections (TLS, trust) in
+ * shoal-mesh-secure.c and links (the one-link rule) in shoal-mesh-links.c.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later

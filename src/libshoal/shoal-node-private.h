@@ -33,7 +33,8 @@ void        shoal_node_store_network_key    (ShoalNode        *self,
 gboolean    shoal_node_is_running           (ShoalNode        *self);
 guint      *shoal_node_get_receive_holds    (ShoalNode        *self);
 
-/* Between the files of the node: shoal-node.c (the type, start and stop),
+/* Between the files of the node: shoal-node.c (the type),
+ * shoal-node-start.c (start and stop),
  * shoal-node-wiring.c (mesh, discovery, listener), shoal-node-settings.c,
  * shoal-node-messages.c and shoal-node-trust.c. */
 struct _ShoalNode
