@@ -496,7 +496,11 @@ link_closed_cb (ShoalLink   *link,
           Target *target = g_hash_table_lookup (self->targets, record->owner_key);
 
           if (target != NULL && target->peer_id == NULL && !target->is_self)
-            shoal_mesh_target_learn_id (self, target, record->peer_id, record->fingerprint);
+            {
+              shoal_mesh_target_learn_id (self, target, record->peer_id, record->fingerprint);
+              entry_learn_from_hello (g_hash_table_lookup (self->entries, record->peer_id),
+                                      link, hello);
+            }
         }
 
       if (record->owner_key != NULL)
