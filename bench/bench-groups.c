@@ -86,6 +86,9 @@ new_node (const gchar  *name,
     g_error ("state directory: %s", error->message);
   node = shoal_node_new (name, 0, state_dir);
   shoal_node_set_mdns (node, FALSE);
+  /* Sinks told of each other would link up among themselves: the figures
+   * are for the sender's links alone. */
+  shoal_node_set_peer_exchange (node, FALSE);
   shoal_node_set_listen_address (node, "127.0.0.1");
   *state_dir_out = g_steal_pointer (&state_dir);
   return node;
