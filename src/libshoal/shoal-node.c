@@ -222,6 +222,8 @@ shoal_node_finalize (GObject *object)
   g_free (self->id);
   g_free (self->session_id);
   g_strfreev (self->groups);
+  g_strfreev (self->interfaces);
+  g_strfreev (self->excluded_interfaces);
   g_clear_pointer (&self->network_key, g_bytes_unref);
 
   G_OBJECT_CLASS (shoal_node_parent_class)->finalize (object);
@@ -674,6 +676,7 @@ shoal_node_start (ShoalNode  *self,
   self->running = TRUE;
   shoal_node_accept_next (self);
 
+  shoal_node_apply_interfaces (self);
   for (guint i = 0; i < self->discoveries->len; i++)
     shoal_discovery_start (g_ptr_array_index (self->discoveries, i),
                            self->id, self->session_id, self->name, self->port);
