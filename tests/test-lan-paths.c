@@ -662,6 +662,39 @@ on_second_network (const gchar *address)
          strstr (address, "%eth1") != NULL;
 }
 
+/* Whether @host's Diagnose says Shoal uses @interface. */
+static gboolean
+host_uses_interface (Host        *host,
+                     const gchar *interface)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) report = NULL;
+  g_autoptr(GVariant) interfaces = NULL;
+  GVariantIter iter;
+  GVariant *entry;
+  gboolean used = FALSE;
+
+  reply = g_dbus_connection_call_sync (host->bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Diagnose",
+                                       NULL, G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  report = g_variant_get_child_value (reply, 0);
+  interfaces = g_variant_lookup_value (report, "interfaces", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_nonnull (interfaces);
+  g_variant_iter_init (&iter, interfaces);
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const gchar *name = NULL;
+
+      if (g_variant_lookup (entry, "name", "&s", &name) && g_str_equal (name, interface))
+        g_variant_lookup (entry, "used", "b", &used);
+      g_variant_unref (entry);
+    }
+  return used;
+}
+
 static void
 test_excluded_interface (Fixture       *fixture,
                          gconstpointer  data)
@@ -678,8 +711,9 @@ test_excluded_interface (Fixture       *fixture,
 
   g_test_summary ("Two hosts on two networks, one of them excluding its eth1: it announces "
                   "nothing there (its peer learns none of its eth1 addresses), links only over "
-                  "eth0, refuses a connection that arrives on eth1 with a line in its log, and "
-                  "says once that no interface matches a name it was given");
+                  "eth0, says in Diagnose that it does not use eth1, refuses a connection that "
+                  "arrives on eth1 with a line in its log, and says once that no interface "
+                  "matches a name it was given");
   if (fail_if_unable ())
     return;
 
@@ -708,6 +742,10 @@ test_excluded_interface (Fixture       *fixture,
   h1_path = host_path_to (h1, h2);
   g_assert_true (g_str_has_prefix (h2_path, "eth0 "));
   g_assert_true (g_str_has_prefix (h1_path, "eth0 "));
+  /* What `shoal doctor` reads says so too. */
+  g_assert_true (host_uses_interface (h1, "eth0"));
+  g_assert_false (host_uses_interface (h1, "eth1"));
+  g_assert_true (host_uses_interface (h2, "eth1"));
 
   /* A person on h2 names h1's eth1 address: h1 closes the connection before TLS. */
   failure = lan_try ("run", "h2", "shoal", "connect", "198.51.100.1:" G_STRINGIFY (PORT), NULL);
