@@ -98,6 +98,70 @@ test_unmap (void)
   g_assert_true (g_inet_address_equal (unchanged, plain));
 }
 
+static void
+test_patterns (void)
+{
+  const gchar * const valid[] = { "eth0", "wlp3s0", "veth*", "en?s1", "br-1f2e.100", "a",
+                                  "fifteen-bytes-x" };
+  const gchar * const invalid[] = { "", "sixteen-bytes-xx", "eth 0", "eth0/1", "eth0:1",
+                                    ".", "..", "tab\there", "new\nline" };
+
+  g_test_summary ("An interface setting names an interface as Linux allows it (1 to 15 "
+                  "bytes, no slash, colon or white space, not . or ..), wildcards allowed; "
+                  "anything else is refused");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++)
+    g_assert_true (shoal_interface_pattern_is_valid (valid[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    g_assert_false (shoal_interface_pattern_is_valid (invalid[i]));
+  g_assert_false (shoal_interface_pattern_is_valid (NULL));
+}
+
+static void
+test_allowed (void)
+{
+  const gchar * const only[] = { "eth*", "wlan0", NULL };
+  const gchar * const excluded[] = { "eth1", "docker*", NULL };
+  const gchar * const empty[] = { NULL };
+
+  g_test_summary ("With no setting every interface is allowed; interfaces= allows only what "
+                  "it matches, exclude-interfaces= never what it matches, and wins over "
+                  "interfaces=");
+
+  g_assert_true (shoal_interface_name_is_allowed ("eth0", NULL, NULL));
+  g_assert_true (shoal_interface_name_is_allowed ("eth0", empty, empty));
+  g_assert_true (shoal_interface_name_is_allowed ("eth0", only, NULL));
+  g_assert_true (shoal_interface_name_is_allowed ("wlan0", only, NULL));
+  g_assert_false (shoal_interface_name_is_allowed ("wlan1", only, NULL));
+  g_assert_false (shoal_interface_name_is_allowed ("eth1", NULL, excluded));
+  g_assert_false (shoal_interface_name_is_allowed ("docker0", NULL, excluded));
+  g_assert_true (shoal_interface_name_is_allowed ("eth0", NULL, excluded));
+  g_assert_false (shoal_interface_name_is_allowed ("eth1", only, excluded));
+  g_assert_true (shoal_interface_name_is_allowed ("eth2", only, excluded));
+}
+
+static void
+test_find_address (void)
+{
+  g_autoptr(GPtrArray) interfaces = shoal_interfaces_list ();
+  g_autoptr(GInetAddress) localhost = address ("127.0.0.1");
+  g_autoptr(GInetAddress) mapped = address ("::ffff:127.0.0.1");
+  g_autoptr(GInetAddress) stranger = address ("203.0.113.77");
+  const ShoalInterface *interface = shoal_interfaces_find_address (interfaces, localhost);
+
+  g_test_summary ("The interface of one of this machine's addresses is found, through an "
+                  "IPv4-mapped address too; an address of no interface has none");
+
+  if (interface == NULL)
+    {
+      g_test_skip ("no interface has 127.0.0.1 here");
+      return;
+    }
+  g_assert_true (interface->loopback);
+  g_assert_true (shoal_interfaces_find_address (interfaces, mapped) == interface);
+  g_assert_null (shoal_interfaces_find_address (interfaces, stranger));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -107,6 +171,9 @@ main (int   argc,
   g_test_add_func ("/interfaces/list", test_list);
   g_test_add_func ("/interfaces/have-address", test_have_address);
   g_test_add_func ("/interfaces/unmap", test_unmap);
+  g_test_add_func ("/interfaces/patterns", test_patterns);
+  g_test_add_func ("/interfaces/allowed", test_allowed);
+  g_test_add_func ("/interfaces/find-address", test_find_address);
 
   return g_test_run ();
 }

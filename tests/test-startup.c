@@ -64,13 +64,16 @@ test_startup_bad_options (void)
   g_autofree gchar *conf_bad_bool = g_build_filename (tmpdir, "bad-bool.conf", NULL);
   g_autofree gchar *conf_bad_hb = g_build_filename (tmpdir, "bad-heartbeat.conf", NULL);
   g_autofree gchar *conf_equal_hb = g_build_filename (tmpdir, "equal-heartbeat.conf", NULL);
+  g_autofree gchar *conf_bad_if = g_build_filename (tmpdir, "bad-interfaces.conf", NULL);
+  g_autofree gchar *conf_bad_exclude = g_build_filename (tmpdir, "bad-exclude.conf", NULL);
   g_autofree gchar *missing = g_build_filename (tmpdir, "missing.conf", NULL);
   g_autofree gchar *out = NULL;
   const gchar *version_argv[] = { shoal_test_build_path ("src/daemon/shoald"), "--version", NULL };
 
   g_test_summary ("shoald refuses a bad option or config value with exit status 1 and one "
                   "line on stderr, before touching the bus (a heartbeat timeout no longer than "
-                  "its interval included, equal too); --version prints the version");
+                  "its interval included, equal too, and an interface name Linux would not "
+                  "allow); --version prints the version");
 
   g_assert_true (g_file_set_contents (conf_bad_port, "[shoal]\nport=lots\n", -1, NULL));
   g_assert_true (g_file_set_contents (conf_bad_key, "[shoal]\nprot=4242\n", -1, NULL));
@@ -84,7 +87,21 @@ test_startup_bad_options (void)
                                       "[shoal]\nheartbeat-interval=500\nheartbeat-timeout=500\n",
                                       -1, NULL));
 
+  g_assert_true (g_file_set_contents (conf_bad_if, "[shoal]\ninterfaces=eth0;eth0/1\n", -1,
+                                      NULL));
+  g_assert_true (g_file_set_contents (conf_bad_exclude,
+                                      "[shoal]\nexclude-interfaces=much-too-long-a-name\n", -1,
+                                      NULL));
+
   assert_refuses (NULL, (const gchar *[]) { "--no-such-option", NULL }, "no-such-option");
+  assert_refuses (NULL, (const gchar *[]) { "--config", conf_bad_if, "--state-dir", state, NULL },
+                  "Invalid interface name “eth0/1”");
+  assert_refuses (NULL, (const gchar *[]) { "--config", conf_bad_exclude, "--state-dir", state,
+                                            NULL }, "“much-too-long-a-name”");
+  assert_refuses (NULL, (const gchar *[]) { "--interface", "eth 0", "--state-dir", state, NULL },
+                  "“eth 0”");
+  assert_refuses (NULL, (const gchar *[]) { "--exclude-interface", "", "--state-dir", state,
+                                            NULL }, "Invalid interface name");
   assert_refuses (NULL, (const gchar *[]) { "--port", "70000", NULL }, "70000");
   assert_refuses (NULL, (const gchar *[]) { "--listen", "not-an-address", NULL }, "not-an-address");
   assert_refuses (NULL, (const gchar *[]) { "--port", "-1", NULL }, "-1");

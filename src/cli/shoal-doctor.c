@@ -461,10 +461,10 @@ check_interfaces (Doctor *doctor)
   else if (used->len == 0)
     {
       add (doctor, "interfaces", FALSE,
-           g_strdup_printf (_("interfaces up with multicast: %s; Shoal listens on none of them"),
+           g_strdup_printf (_("interfaces up with multicast: %s; Shoal uses none of them"),
                             usable_text),
            g_strdup (_("let shoald listen on every address (no --listen), or on an address of "
-                       "one of them")));
+                       "one of them, and check the interfaces and exclude-interfaces settings")));
     }
   else
     {

@@ -133,6 +133,12 @@ add_peer_to_json (JsonBuilder   *builder,
   json_builder_add_int_value (builder, (gint64) shoal_dbus_peer_get_messages_sent (peer));
   json_builder_set_member_name (builder, "messages-received");
   json_builder_add_int_value (builder, (gint64) shoal_dbus_peer_get_messages_received (peer));
+  json_builder_set_member_name (builder, "interface");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_interface (peer));
+  json_builder_set_member_name (builder, "local-address");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_local_address (peer));
+  json_builder_set_member_name (builder, "remote-address");
+  json_builder_add_string_value (builder, shoal_dbus_peer_get_remote_address (peer));
   json_builder_set_member_name (builder, "groups");
   json_builder_begin_array (builder);
   for (i = 0; shoal_dbus_peer_get_groups (peer) != NULL && shoal_dbus_peer_get_groups (peer)[i] != NULL; i++)
@@ -179,17 +185,45 @@ or_dash (const gchar *text)
   return text != NULL && *text != '\0' ? text : "-";
 }
 
+/* The link's path, "eth0 192.0.2.1 -> 192.0.2.2:4242": this end without
+ * its port (an ephemeral one, or the listening port), "-" without a link. */
+static gchar *
+format_path (ShoalDbusPeer *peer)
+{
+  const gchar *interface = shoal_dbus_peer_get_interface (peer);
+  const gchar *local = shoal_dbus_peer_get_local_address (peer);
+  const gchar *remote = shoal_dbus_peer_get_remote_address (peer);
+  g_autofree gchar *host = NULL;
+  const gchar *colon;
+
+  if (local == NULL || *local == '\0' || remote == NULL || *remote == '\0')
+    return g_strdup ("-");
+  colon = strrchr (local, ':');
+  host = colon != NULL ? g_strndup (local, colon - local) : g_strdup (local);
+  if (host[0] == '[' && g_str_has_suffix (host, "]"))
+    {
+      g_autofree gchar *bare = g_strndup (host + 1, strlen (host) - 2);
+
+      g_free (host);
+      host = g_steal_pointer (&bare);
+    }
+  return g_strdup_printf ("%s %s -> %s", or_dash (interface), host, remote);
+}
+
 static gint
 cmd_peers (Client  *client,
            gint     argc,
            gchar  **argv)
 {
-  enum { COL_ID, COL_NAME, COL_STATE, COL_TRUSTED, COL_CODE, COL_RTT, COL_ADDRESSES, N_COLS };
+  enum {
+    COL_ID, COL_NAME, COL_STATE, COL_TRUSTED, COL_CODE, COL_RTT, COL_PATH, COL_ADDRESSES, N_COLS
+  };
   g_autoptr(GPtrArray) peers = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autoptr(GError) error = NULL;
   const gchar *headings[N_COLS] = {
-    N_("ID"), N_("NAME"), N_("STATE"), N_("TRUSTED"), N_("CODE"), N_("RTT"), N_("ADDRESSES"),
+    N_("ID"), N_("NAME"), N_("STATE"), N_("TRUSTED"), N_("CODE"), N_("RTT"), N_("PATH"),
+    N_("ADDRESSES"),
   };
   gsize widths[N_COLS] = { 0, };
   guint i;
@@ -245,6 +279,7 @@ cmd_peers (Client  *client,
       row[COL_TRUSTED] = g_strdup (shoal_dbus_peer_get_trusted (peer) ? _("yes") : _("no"));
       row[COL_CODE] = g_strdup (or_dash (shoal_dbus_peer_get_verification_code (peer)));
       row[COL_RTT] = format_rtt (shoal_dbus_peer_get_round_trip_time (peer));
+      row[COL_PATH] = format_path (peer);
       row[COL_ADDRESSES] = g_strjoinv (" ", (gchar **) shoal_dbus_peer_get_addresses (peer));
       g_ptr_array_add (rows, row);
     }

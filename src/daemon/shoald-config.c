@@ -21,7 +21,8 @@ static const gchar * const known_keys[] = {
   "name", "port", "listen", "state-dir", "peers", "avahi", "peer-exchange",
   "heartbeat-interval", "heartbeat-timeout",
   "delivery-timeout", "max-queue-bytes", "max-total-queue-bytes",
-  "trust-policy", "network-key", "network-key-file", "groups", NULL
+  "trust-policy", "network-key", "network-key-file", "groups",
+  "interfaces", "exclude-interfaces", NULL
 };
 
 /**
@@ -101,6 +102,8 @@ shoald_config_free (ShoaldConfig *self)
   g_free (self->state_dir);
   g_strfreev (self->peers);
   g_strfreev (self->groups);
+  g_strfreev (self->interfaces);
+  g_strfreev (self->exclude_interfaces);
   g_free (self->listen);
   clear_network_key (self);
   g_free (self->network_key_file);
@@ -269,6 +272,21 @@ get_uint_key (GKeyFile     *keyfile,
   return TRUE;
 }
 
+/* A list of names, each without the white space around it ("eth0; wlan0"),
+ * empty entries left out. The node judges the names themselves. */
+static GStrv
+get_name_list (GKeyFile    *keyfile,
+               const gchar *key)
+{
+  g_auto(GStrv) items = g_key_file_get_string_list (keyfile, GROUP, key, NULL, NULL);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  for (guint i = 0; items != NULL && items[i] != NULL; i++)
+    if (*g_strstrip (items[i]) != '\0')
+      g_strv_builder_add (names, items[i]);
+  return g_strv_builder_end (names);
+}
+
 static gboolean
 load_keyfile (ShoaldConfig  *self,
               GKeyFile      *keyfile,
@@ -323,6 +341,18 @@ load_keyfile (ShoaldConfig  *self,
     {
       g_strfreev (self->groups);
       self->groups = g_key_file_get_string_list (keyfile, GROUP, "groups", NULL, NULL);
+    }
+
+  if (g_key_file_has_key (keyfile, GROUP, "interfaces", NULL))
+    {
+      g_strfreev (self->interfaces);
+      self->interfaces = get_name_list (keyfile, "interfaces");
+    }
+
+  if (g_key_file_has_key (keyfile, GROUP, "exclude-interfaces", NULL))
+    {
+      g_strfreev (self->exclude_interfaces);
+      self->exclude_interfaces = get_name_list (keyfile, "exclude-interfaces");
     }
 
   value = self->port;

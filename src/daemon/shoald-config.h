@@ -44,6 +44,10 @@ typedef enum {
  *   its owner, which the node reads (the config holds one or the other)
  * @groups: (array zero-terminated=1) (nullable): groups joined at every start,
  *   besides those kept in the state directory
+ * @interfaces: (array zero-terminated=1) (nullable): if not empty, the only
+ *   network interfaces to use (names or shell patterns)
+ * @exclude_interfaces: (array zero-terminated=1) (nullable): network
+ *   interfaces never to use
  *
  * The settings a node is started with. Options set on the command line are
  * applied after the config file, so they win.
@@ -68,6 +72,8 @@ typedef struct {
   gchar    *network_key;
   gchar    *network_key_file;
   gchar   **groups;
+  gchar   **interfaces;
+  gchar   **exclude_interfaces;
 } ShoaldConfig;
 
 ShoaldConfig *shoald_config_new            (void);

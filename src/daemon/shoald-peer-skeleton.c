@@ -79,6 +79,7 @@ G_DEFINE_TYPE_WITH_CODE (ShoaldPeerSkeleton, shoald_peer_skeleton, SHOAL_DBUS_TY
  * mapped below. */
 static const gchar * const bound_properties[] = {
   "id", "name", "addresses", "connected", "trusted", "groups",
+  "interface", "local-address", "remote-address",
 };
 
 /* Strings the engine leaves %NULL until it knows them; D-Bus says "". */

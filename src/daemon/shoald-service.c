@@ -90,6 +90,9 @@ peer_to_variant (ShoalPeer *peer)
   g_variant_dict_insert (&dict, "messages-sent", "t", shoal_peer_get_messages_sent (peer));
   g_variant_dict_insert (&dict, "messages-received", "t", shoal_peer_get_messages_received (peer));
   g_variant_dict_insert_value (&dict, "groups", g_variant_new_strv (shoal_peer_get_groups (peer), -1));
+  g_variant_dict_insert (&dict, "interface", "s", shoal_peer_get_interface (peer));
+  g_variant_dict_insert (&dict, "local-address", "s", shoal_peer_get_local_address (peer));
+  g_variant_dict_insert (&dict, "remote-address", "s", shoal_peer_get_remote_address (peer));
   return g_variant_dict_end (&dict);
 }
 

@@ -205,6 +205,8 @@ main (int    argc,
   g_autofree gchar *opt_listen = NULL;
   g_autofree gchar *opt_state_dir = NULL;
   g_auto(GStrv) opt_peers = NULL;
+  g_auto(GStrv) opt_interfaces = NULL;
+  g_auto(GStrv) opt_exclude_interfaces = NULL;
   gboolean opt_no_avahi = FALSE;
   g_autofree gchar *opt_bus = NULL;
   g_autofree gchar *opt_config = NULL;
@@ -235,6 +237,11 @@ main (int    argc,
     { "network-key-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_network_key_file,
       N_("Read the network key of the network-key policy from this file, private to its owner"),
       N_("FILE") },
+    { "interface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_interfaces,
+      N_("Use only this network interface (a name, or a pattern such as eth*); may be repeated "
+         "(default: every interface)"), N_("NAME") },
+    { "exclude-interface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_exclude_interfaces,
+      N_("Never use this network interface (a name or a pattern); may be repeated"), N_("NAME") },
     { "delivery-timeout", 0, 0, G_OPTION_ARG_STRING, &opt_delivery_timeout,
       N_("Seconds a peer may be out of reach before the messages it was sent fail (default: 60)"),
       N_("SECONDS") },
@@ -322,6 +329,16 @@ main (int    argc,
     }
   if (opt_no_avahi)
     config->avahi = FALSE;
+  if (opt_interfaces != NULL)
+    {
+      g_strfreev (config->interfaces);
+      config->interfaces = g_steal_pointer (&opt_interfaces);
+    }
+  if (opt_exclude_interfaces != NULL)
+    {
+      g_strfreev (config->exclude_interfaces);
+      config->exclude_interfaces = g_steal_pointer (&opt_exclude_interfaces);
+    }
   if (opt_trust_policy != NULL &&
       !shoald_config_parse_trust_policy (opt_trust_policy, &config->trust_policy, &error))
     {
@@ -361,6 +378,13 @@ main (int    argc,
                 "max-queue-bytes", config->max_queue_bytes,
                 "max-total-queue-bytes", config->max_total_queue_bytes,
                 NULL);
+  if (!shoal_node_set_interfaces (shoald.node, (const gchar * const *) config->interfaces,
+                                  (const gchar * const *) config->exclude_interfaces, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      g_clear_object (&shoald.node);
+      return EXIT_FAILURE;
+    }
   if (config->network_key_file != NULL
       ? !shoal_node_set_network_key_file (shoald.node, config->network_key_file, &error)
       : !shoal_node_set_network_key (shoald.node, config->network_key, &error))

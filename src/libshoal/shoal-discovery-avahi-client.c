@@ -59,8 +59,13 @@ shoal_discovery_avahi_network_changed_cb (GNetworkMonitor *monitor,
                     gboolean         network_available,
                     gpointer         user_data)
 {
-  check_interfaces (user_data);
-  shoal_discovery_avahi_addresses_changed (user_data);
+  ShoalDiscoveryAvahi *self = user_data;
+
+  check_interfaces (self);
+  shoal_discovery_avahi_addresses_changed (self);
+  /* An allowed interface that came (or went) gets its browser (or loses it). */
+  if (self->client != NULL && self->connected)
+    shoal_discovery_avahi_browse (self, self->client);
 }
 
 /* Whether @client talks to a daemon: in every S_ state we announce and
@@ -155,22 +160,6 @@ host_name_state (ShoalDiscoveryAvahi *self,
 }
 
 
-static void
-browse (ShoalDiscoveryAvahi *self,
-        AvahiClient         *client)
-{
-  if (self->browser != NULL)
-    return;
-
-  self->browser = avahi_service_browser_new (client,
-                                             AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                             SHOAL_DNS_SD_SERVICE_TYPE, NULL, 0,
-                                             shoal_discovery_avahi_browser_callback, self);
-  if (self->browser == NULL)
-    g_warning ("Cannot browse mDNS for %s: %s", SHOAL_DNS_SD_SERVICE_TYPE,
-               avahi_strerror (avahi_client_errno (client)));
-}
-
 /* Frees every object that lives in avahi-daemon. With @keep, the peers
  * reported so far are kept as stale rather than reported lost: the daemon
  * went away, not they. Once a new browser has listed the network again,
@@ -185,7 +174,7 @@ shoal_discovery_avahi_drop_daemon_objects (ShoalDiscoveryAvahi *self,
   shoal_source_clear (&self->republish);
   shoal_source_clear (&self->sweep);
   shoal_source_clear (&self->host_stuck_timer);
-  g_clear_pointer (&self->browser, avahi_service_browser_free);
+  g_hash_table_remove_all (self->browsers);
   g_clear_pointer (&self->group, avahi_entry_group_free);
   g_clear_pointer (&self->address_group, avahi_entry_group_free);
   g_clear_pointer (&self->published_addresses, g_free);
@@ -314,12 +303,12 @@ client_callback (AvahiClient      *client,
         shoal_discovery_avahi_set_state (self, SHOAL_DISCOVERY_AVAHI_STATE_RUNNING);
       check_interfaces (self);
       shoal_discovery_avahi_publish (self, client);
-      browse (self, client);
+      shoal_discovery_avahi_browse (self, client);
       break;
 
     case AVAHI_CLIENT_CONNECTING:
       shoal_discovery_avahi_set_state (self, SHOAL_DISCOVERY_AVAHI_STATE_ABSENT);
-      if (self->group != NULL || self->browser != NULL)
+      if (self->group != NULL || g_hash_table_size (self->browsers) > 0)
         {
           g_message (_("avahi-daemon went away; mDNS discovery resumes when it returns"));
           self->said_waiting = TRUE;

@@ -3,7 +3,8 @@
  * shoal-discovery-avahi.c holds the object, shoal-discovery-avahi-client.c
  * the client and the browser, shoal-discovery-avahi-publish.c the
  * announcement, shoal-discovery-avahi-records.c what the browser and the
- * resolvers report, turned into one peer per id.
+ * resolvers report, turned into one peer per id,
+ * shoal-discovery-avahi-interfaces.c which interfaces all that uses.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -17,6 +18,7 @@
 #include <avahi-glib/glib-watch.h>
 
 #include "shoal-discovery-avahi.h"
+#include "shoal-interfaces.h"
 
 G_BEGIN_DECLS
 
@@ -89,7 +91,12 @@ struct _ShoalDiscoveryAvahi
   gchar               *published_addresses; /* (owned) (nullable) as list_addresses() said */
   gboolean             connected;    /* the client talks to a daemon (an S_ state) */
   gboolean             probe;        /* the bench's baseline: probe the service first */
-  AvahiServiceBrowser *browser;      /* (owned) (nullable) */
+  GHashTable          *browsers;     /* (owned) AvahiIfIndex → AvahiServiceBrowser (owned):
+                                        one on every interface, or one per allowed one */
+  GStrv                only_interfaces;     /* (owned) (nullable) announce and browse only there */
+  GStrv                excluded_interfaces; /* (owned) (nullable) and never there */
+  gchar               *announced_interfaces; /* (owned) (nullable) where our records went, as
+                                              shoal_discovery_avahi_describe_indices() said */
   GSource             *reconnect;    /* (owned) (nullable) */
   GSource             *republish;    /* (owned) (nullable) */
 
@@ -151,6 +158,15 @@ void     shoal_discovery_avahi_publish     (ShoalDiscoveryAvahi *self,
 void     shoal_discovery_avahi_addresses_changed (ShoalDiscoveryAvahi *self);
 void     shoal_discovery_avahi_set_probe   (ShoalDiscoveryAvahi *self,
                                             gboolean             probe);
+
+/* shoal-discovery-avahi-interfaces.c */
+gboolean shoal_discovery_avahi_interface_is_allowed (ShoalDiscoveryAvahi  *self,
+                                                     const ShoalInterface *interface);
+void     shoal_discovery_avahi_browser_free         (gpointer             browser);
+GArray  *shoal_discovery_avahi_interface_indices    (ShoalDiscoveryAvahi *self);
+gchar   *shoal_discovery_avahi_describe_indices     (GArray              *indices);
+void     shoal_discovery_avahi_browse               (ShoalDiscoveryAvahi *self,
+                                                     AvahiClient         *client);
 
 /* shoal-discovery-avahi-records.c */
 void     shoal_discovery_avahi_peer_free   (Peer                *peer);

@@ -155,8 +155,10 @@ entry_group_callback (AvahiEntryGroup      *group,
     }
 }
 
+/* One record, on each interface of @indices. */
 static int
 add_raw (AvahiEntryGroup   *group,
+         GArray            *indices,
          AvahiPublishFlags  flags,
          const gchar       *name,
          guint16            type,
@@ -165,12 +167,16 @@ add_raw (AvahiEntryGroup   *group,
 {
   gsize size;
   gconstpointer data;
+  int ret = AVAHI_OK;
 
   if (rdata == NULL)
     return AVAHI_ERR_INVALID_RECORD;
   data = g_bytes_get_data (rdata, &size);
-  return avahi_entry_group_add_record (group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, flags,
-                                       name, AVAHI_DNS_CLASS_IN, type, ttl, data, size);
+  for (guint i = 0; i < indices->len && ret >= 0; i++)
+    ret = avahi_entry_group_add_record (group, g_array_index (indices, AvahiIfIndex, i),
+                                        AVAHI_PROTO_UNSPEC, flags, name, AVAHI_DNS_CLASS_IN,
+                                        type, ttl, data, size);
+  return ret;
 }
 
 /* The service: what avahi_entry_group_add_service() would add, without the
@@ -178,7 +184,8 @@ add_raw (AvahiEntryGroup   *group,
  * cache-flush bit makes peers drop what an earlier start of ours left);
  * the PTR records are shared. */
 static int
-add_service_records (ShoalDiscoveryAvahi *self)
+add_service_records (ShoalDiscoveryAvahi *self,
+                     GArray              *indices)
 {
   g_autofree gchar *service_ptr = g_strconcat (SHOAL_DNS_SD_SERVICE_TYPE, ".local", NULL);
   g_autoptr(GBytes) enumeration = shoal_dns_sd_ptr_rdata (NULL, service_ptr);
@@ -200,23 +207,26 @@ add_service_records (ShoalDiscoveryAvahi *self)
     {
       g_autofree gchar *host_domain = g_strconcat (self->host, ".local", NULL);
 
-      ret = avahi_entry_group_add_service_strlst (self->group, AVAHI_IF_UNSPEC,
-                                                  AVAHI_PROTO_UNSPEC, 0, self->instance,
-                                                  SHOAL_DNS_SD_SERVICE_TYPE, NULL, host_domain,
-                                                  self->port, strings);
+      for (guint i = 0; i < indices->len && ret >= 0; i++)
+        ret = avahi_entry_group_add_service_strlst (self->group,
+                                                    g_array_index (indices, AvahiIfIndex, i),
+                                                    AVAHI_PROTO_UNSPEC, 0, self->instance,
+                                                    SHOAL_DNS_SD_SERVICE_TYPE, NULL, host_domain,
+                                                    self->port, strings);
       avahi_string_list_free (strings);
       return ret;
     }
   txt = shoal_dns_sd_txt_rdata (strings);
   avahi_string_list_free (strings);
 
-  ret = add_raw (self->group, unique, full, AVAHI_DNS_TYPE_SRV, AVAHI_DEFAULT_TTL_HOST_NAME, srv);
+  ret = add_raw (self->group, indices, unique, full, AVAHI_DNS_TYPE_SRV,
+                 AVAHI_DEFAULT_TTL_HOST_NAME, srv);
   if (ret >= 0)
-    ret = add_raw (self->group, unique, full, AVAHI_DNS_TYPE_TXT, AVAHI_DEFAULT_TTL, txt);
+    ret = add_raw (self->group, indices, unique, full, AVAHI_DNS_TYPE_TXT, AVAHI_DEFAULT_TTL, txt);
   if (ret >= 0)
-    ret = add_raw (self->group, 0, service_ptr, AVAHI_DNS_TYPE_PTR, AVAHI_DEFAULT_TTL, ptr);
+    ret = add_raw (self->group, indices, 0, service_ptr, AVAHI_DNS_TYPE_PTR, AVAHI_DEFAULT_TTL, ptr);
   if (ret >= 0)
-    ret = add_raw (self->group, 0, "_services._dns-sd._udp.local", AVAHI_DNS_TYPE_PTR,
+    ret = add_raw (self->group, indices, 0, "_services._dns-sd._udp.local", AVAHI_DNS_TYPE_PTR,
                    AVAHI_DEFAULT_TTL, enumeration);
   return ret;
 }
@@ -243,7 +253,7 @@ has_wider (ShoalInterface *interface,
  * the better one to dial): what the address group announces, and how a
  * change is noticed. */
 static gchar *
-list_addresses (void)
+list_addresses (ShoalDiscoveryAvahi *self)
 {
   g_autoptr(GPtrArray) interfaces = shoal_interfaces_list ();
   g_autoptr(GString) list = g_string_new (NULL);
@@ -258,6 +268,8 @@ list_addresses (void)
        * as it finds the machine's own host name). */
       if (!shoal_interface_is_usable (interface) &&
           !(interface->loopback && interface->addresses->len > 0))
+        continue;
+      if (!shoal_discovery_avahi_interface_is_allowed (self, interface))
         continue;
       index = if_nametoindex (interface->name);
       if (index == 0)
@@ -283,7 +295,7 @@ static void
 publish_addresses (ShoalDiscoveryAvahi *self,
                    AvahiClient         *client)
 {
-  g_autofree gchar *list = list_addresses ();
+  g_autofree gchar *list = list_addresses (self);
   g_autofree gchar *host_domain = g_strconcat (self->host, ".local", NULL);
   g_auto(GStrv) lines = NULL;
   guint added = 0;
@@ -347,9 +359,27 @@ publish_addresses (ShoalDiscoveryAvahi *self,
 void
 shoal_discovery_avahi_addresses_changed (ShoalDiscoveryAvahi *self)
 {
+  g_autoptr(GArray) indices = NULL;
+  g_autofree gchar *announced = NULL;
+
   if (self->name == NULL || self->client == NULL || self->group == NULL ||
       !shoal_discovery_avahi_client_connected (self->client))
     return;
+
+  /* An allowed interface came or went: the records go again, there and
+   * only there. */
+  indices = shoal_discovery_avahi_interface_indices (self);
+  announced = shoal_discovery_avahi_describe_indices (indices);
+  if (g_strcmp0 (announced, self->announced_interfaces) != 0)
+    {
+      g_debug ("Avahi: the interfaces to announce on changed: %s", announced);
+      avahi_entry_group_reset (self->group);
+      if (self->address_group != NULL)
+        avahi_entry_group_reset (self->address_group);
+      g_clear_pointer (&self->published_addresses, g_free);
+      shoal_discovery_avahi_publish (self, self->client);
+      return;
+    }
   publish_addresses (self, self->client);
 }
 
@@ -360,6 +390,7 @@ void
 shoal_discovery_avahi_publish (ShoalDiscoveryAvahi *self,
                                AvahiClient         *client)
 {
+  g_autoptr(GArray) indices = NULL;
   guint i;
   int ret = AVAHI_OK;
 
@@ -386,9 +417,18 @@ shoal_discovery_avahi_publish (ShoalDiscoveryAvahi *self,
   if (!avahi_entry_group_is_empty (self->group))
     return;
 
+  indices = shoal_discovery_avahi_interface_indices (self);
+  g_free (self->announced_interfaces);
+  self->announced_interfaces = shoal_discovery_avahi_describe_indices (indices);
+  if (indices->len == 0)
+    {
+      g_debug ("Avahi: no allowed interface to announce on, for now");
+      return;
+    }
+
   for (i = 0; i < MAX_RENAMES; i++)
     {
-      ret = add_service_records (self);
+      ret = add_service_records (self, indices);
       /* Names already announced through this daemon (an earlier start of
        * ours that the daemon still holds) are refused at once. */
       if (ret != AVAHI_ERR_COLLISION)

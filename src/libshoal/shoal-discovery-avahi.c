@@ -293,6 +293,10 @@ shoal_discovery_avahi_finalize (GObject *object)
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->stale);
   g_hash_table_unref (self->said_clones);
+  g_hash_table_unref (self->browsers);
+  g_strfreev (self->only_interfaces);
+  g_strfreev (self->excluded_interfaces);
+  g_free (self->announced_interfaces);
   g_free (self->id);
   g_free (self->session_id);
   g_free (self->name);
@@ -405,6 +409,7 @@ shoal_discovery_avahi_init (ShoalDiscoveryAvahi *self)
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) shoal_discovery_avahi_peer_free);
   self->stale = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->said_clones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->browsers = g_hash_table_new_full (NULL, NULL, NULL, shoal_discovery_avahi_browser_free);
 }
 
 /**

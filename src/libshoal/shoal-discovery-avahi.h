@@ -52,5 +52,8 @@ const gchar              *shoal_discovery_avahi_get_service_name     (ShoalDisco
 guint                     shoal_discovery_avahi_get_services_seen    (ShoalDiscoveryAvahi *self);
 gboolean                  shoal_discovery_avahi_get_own_service_seen (ShoalDiscoveryAvahi *self);
 const gchar              *shoal_discovery_avahi_get_id_elsewhere     (ShoalDiscoveryAvahi *self);
+void                      shoal_discovery_avahi_set_interfaces       (ShoalDiscoveryAvahi *self,
+                                                                      const gchar * const *only,
+                                                                      const gchar * const *excluded);
 
 G_END_DECLS

@@ -169,3 +169,84 @@ shoal_interfaces_have_address (GPtrArray    *interfaces,
     }
   return FALSE;
 }
+
+/**
+ * shoal_interface_pattern_is_valid:
+ * @pattern: an entry of the `interfaces` or `exclude-interfaces` setting
+ *
+ * An entry is an interface name as Linux allows it (1 to 15 bytes, no `/`,
+ * no `:`, no white space, not `.` or `..`), or such a name with the shell
+ * wildcards `*` and `?` (`veth*`).
+ *
+ * Returns: whether @pattern can name interfaces
+ */
+gboolean
+shoal_interface_pattern_is_valid (const gchar *pattern)
+{
+  gsize length = pattern != NULL ? strlen (pattern) : 0;
+
+  if (length == 0 || length >= IF_NAMESIZE ||
+      g_str_equal (pattern, ".") || g_str_equal (pattern, ".."))
+    return FALSE;
+  for (const gchar *p = pattern; *p != '\0'; p++)
+    if (*p == '/' || *p == ':' || g_ascii_isspace (*p) || !g_ascii_isprint (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+matches_any (const gchar         *name,
+             const gchar * const *patterns)
+{
+  for (guint i = 0; patterns != NULL && patterns[i] != NULL; i++)
+    if (g_pattern_match_simple (patterns[i], name))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * shoal_interface_name_is_allowed:
+ * @name: an interface name
+ * @only: (nullable) (array zero-terminated=1): the `interfaces` setting:
+ *   if not empty, only interfaces it matches are allowed
+ * @excluded: (nullable) (array zero-terminated=1): the
+ *   `exclude-interfaces` setting: interfaces it matches never are
+ *
+ * Loopback is the caller's business: the settings are about the interfaces
+ * that reach other machines.
+ *
+ * Returns: whether Shoal may use the interface @name
+ */
+gboolean
+shoal_interface_name_is_allowed (const gchar         *name,
+                                 const gchar * const *only,
+                                 const gchar * const *excluded)
+{
+  if (matches_any (name, excluded))
+    return FALSE;
+  return only == NULL || only[0] == NULL || matches_any (name, only);
+}
+
+/**
+ * shoal_interfaces_find_address:
+ * @interfaces: (element-type ShoalInterface): from shoal_interfaces_list()
+ * @address: an address of this machine
+ *
+ * Returns: (nullable) (transfer none): the interface that has @address
+ */
+const ShoalInterface *
+shoal_interfaces_find_address (GPtrArray    *interfaces,
+                               GInetAddress *address)
+{
+  g_autoptr(GInetAddress) unmapped = shoal_inet_address_unmap (address);
+
+  for (guint i = 0; i < interfaces->len; i++)
+    {
+      ShoalInterface *interface = g_ptr_array_index (interfaces, i);
+
+      for (guint j = 0; j < interface->addresses->len; j++)
+        if (g_inet_address_equal (g_ptr_array_index (interface->addresses, j), unmapped))
+          return interface;
+    }
+  return NULL;
+}

@@ -23,5 +23,11 @@ gboolean   shoal_interfaces_any_usable    (GPtrArray            *interfaces);
 gboolean   shoal_interfaces_have_address  (GPtrArray            *interfaces,
                                            GInetAddress         *address);
 GInetAddress *shoal_inet_address_unmap    (GInetAddress         *address);
+const ShoalInterface *shoal_interfaces_find_address (GPtrArray    *interfaces,
+                                                     GInetAddress *address);
+gboolean   shoal_interface_pattern_is_valid (const gchar         *pattern);
+gboolean   shoal_interface_name_is_allowed  (const gchar         *name,
+                                             const gchar * const *only,
+                                             const gchar * const *excluded);
 
 G_END_DECLS

@@ -669,3 +669,16 @@ shoal_link_get_remote_address (ShoalLink *self)
 {
   return self->remote_address;
 }
+
+/**
+ * shoal_link_get_local_address:
+ * @self: a #ShoalLink
+ *
+ * Returns: (nullable) (transfer full): this end of the connection, while open
+ */
+GSocketAddress *
+shoal_link_get_local_address (ShoalLink *self)
+{
+  return self->connection != NULL ?
+         g_socket_connection_get_local_address (self->connection, NULL) : NULL;
+}

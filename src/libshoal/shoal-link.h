@@ -99,5 +99,6 @@ ShoalLinkRefusal    shoal_link_get_refusal        (ShoalLink             *self);
 gboolean            shoal_link_get_remote_goodbye (ShoalLink             *self,
                                                    guint32               *code);
 GInetSocketAddress *shoal_link_get_remote_address (ShoalLink             *self);
+GSocketAddress     *shoal_link_get_local_address  (ShoalLink             *self);
 
 G_END_DECLS

@@ -39,6 +39,7 @@ shoal_mesh_network_changed (ShoalMesh *self)
   if (!self->open)
     return;
 
+  shoal_mesh_paths_check_names (self);
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {

@@ -5,7 +5,8 @@
  * dials it leads to; shoal-mesh-secure.c the connections, from TLS to a
  * link; shoal-mesh-links.c the links, to their end, and the one-link rule;
  * shoal-mesh-delivery.c the messages; shoal-mesh-network.c what a change of
- * the machine's network does.
+ * the machine's network does; shoal-mesh-paths.c the interfaces links may
+ * use and each link's path.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -129,6 +130,7 @@ struct _ShoalMesh
   GHashTable           *connects;      /* (owned) key (unowned) → ConnectRequest (owned) */
   guint                 next_connect;
   struct _ShoalMeshHints *hints;       /* (owned) refuted addresses, peer exchange, cache */
+  struct _ShoalMeshPaths *paths;       /* (owned) (nullable) the interface settings */
 
   GTask                *close_task;    /* (owned) (nullable) */
   GSource              *close_timeout; /* (owned) (nullable) */
@@ -148,6 +150,15 @@ extern guint shoal_mesh_signals[SHOAL_MESH_N_SIGNALS];
 /* shoal-mesh-network.c: interfaces and addresses that change */
 void       shoal_mesh_watch_network           (ShoalMesh          *self);
 void       shoal_mesh_unwatch_network         (ShoalMesh          *self);
+
+/* shoal-mesh-paths.c: interfaces, and the path of each peer's link */
+typedef struct _ShoalMeshPaths ShoalMeshPaths;
+
+void       shoal_mesh_paths_free              (ShoalMeshPaths     *paths);
+void       shoal_mesh_paths_check_names       (ShoalMesh          *self);
+void       shoal_mesh_paths_update            (PeerEntry          *entry);
+gboolean   shoal_mesh_paths_refuse_inbound    (ShoalMesh          *self,
+                                               GSocketConnection  *connection);
 
 /* shoal-mesh.c: peers */
 guint32    shoal_mesh_scope_id                (GInetSocketAddress *address);

@@ -143,6 +143,7 @@ shoal_mesh_entry_update_state (PeerEntry *entry)
 {
   ShoalPeerState state;
 
+  shoal_mesh_paths_update (entry);
   if (entry->link != NULL || entry->relink_source != NULL)
     state = SHOAL_PEER_STATE_CONNECTED;
   else if (shoal_mesh_is_held (entry->mesh, shoal_peer_get_id (entry->peer)))
@@ -441,6 +442,7 @@ shoal_mesh_finalize (GObject *object)
   g_free (self->fingerprint);
   g_free (self->id_elsewhere);
   g_hash_table_unref (self->said_clones);
+  g_clear_pointer (&self->paths, shoal_mesh_paths_free);
   g_hash_table_unref (self->inbound);
   shoal_hello_clear (&self->hello);
   g_clear_pointer (&self->config.network_key, g_bytes_unref);
@@ -638,6 +640,8 @@ shoal_mesh_add_connection (ShoalMesh         *self,
 {
   g_return_if_fail (SHOAL_IS_MESH (self));
 
+  if (shoal_mesh_paths_refuse_inbound (self, connection))
+    return;
   shoal_mesh_secure_connection (self, connection, FALSE, NULL, FALSE, NULL);
 }
 

@@ -70,6 +70,9 @@ void       shoal_mesh_target_lost       (ShoalMesh             *self,
 
 void       shoal_mesh_set_address_cache (ShoalMesh             *self,
                                          ShoalAddressCache     *cache);
+void       shoal_mesh_set_interfaces    (ShoalMesh             *self,
+                                         const gchar * const   *only,
+                                         const gchar * const   *excluded);
 
 void       shoal_mesh_set_report_func   (ShoalMesh             *self,
                                          ShoalMeshReportFunc    func,

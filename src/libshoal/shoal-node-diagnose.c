@@ -76,7 +76,10 @@ describe_interfaces (ShoalNode *self)
       g_variant_dict_insert (&dict, "multicast", "b", interface->multicast);
       g_variant_dict_insert (&dict, "loopback", "b", interface->loopback);
       g_variant_dict_insert (&dict, "used", "b",
-                             shoal_interface_is_usable (interface) && listens_on (self, interface));
+                             shoal_interface_is_usable (interface) && listens_on (self, interface) &&
+                             shoal_interface_name_is_allowed (interface->name,
+                                                              (const gchar * const *) self->interfaces,
+                                                              (const gchar * const *) self->excluded_interfaces));
       g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
     }
 
@@ -104,7 +107,8 @@ describe_interfaces (ShoalNode *self)
  * - `port` (q) and `listen-address` (s, "" for every address)
  * - `interfaces` (aa{sv}): each interface that is up, with `name` (s),
  *   `addresses` (as), `multicast` (b), `loopback` (b) and `used` (b: up with
- *   multicast, not loopback, and listened on)
+ *   multicast, not loopback, listened on, and not left out by
+ *   shoal_node_set_interfaces())
  *
  * Returns: (transfer full): an `a{sv}` dictionary
  */

@@ -29,6 +29,9 @@ ShoalDiscoveryAvahi *shoal_node_get_avahi   (ShoalNode        *self);
 void        shoal_node_store_network_key    (ShoalNode        *self,
                                              GBytes           *network_key);
 
+/* shoal-node-interfaces.c: hands the interface settings on at start. */
+void        shoal_node_apply_interfaces     (ShoalNode        *self);
+
 /* Between shoal-node.c and shoal-node-messages.c. */
 gboolean    shoal_node_is_running           (ShoalNode        *self);
 guint      *shoal_node_get_receive_holds    (ShoalNode        *self);
@@ -56,6 +59,8 @@ struct _ShoalNode
   gboolean         peer_exchange;
   ShoalTrustPolicy trust_policy;
   GBytes          *network_key;     /* (owned) (nullable) */
+  GStrv            interfaces;      /* (owned) (nullable) only these, if not empty */
+  GStrv            excluded_interfaces; /* (owned) (nullable) never these */
 
   ShoalStateLock  *state_lock;      /* (owned) (nullable) while running */
   ShoalCredentials *credentials;    /* (owned) (nullable) until started */

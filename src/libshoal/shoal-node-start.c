@@ -135,6 +135,7 @@ shoal_node_start (ShoalNode  *self,
   self->running = TRUE;
   shoal_node_accept_next (self);
 
+  shoal_node_apply_interfaces (self);
   for (guint i = 0; i < self->discoveries->len; i++)
     shoal_discovery_start (g_ptr_array_index (self->discoveries, i),
                            self->id, self->session_id, self->name, self->port);

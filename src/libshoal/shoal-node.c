@@ -217,6 +217,8 @@ shoal_node_finalize (GObject *object)
   g_free (self->id);
   g_free (self->session_id);
   g_strfreev (self->groups);
+  g_strfreev (self->interfaces);
+  g_strfreev (self->excluded_interfaces);
   g_clear_pointer (&self->network_key, g_bytes_unref);
 
   G_OBJECT_CLASS (shoal_node_parent_class)->finalize (object);

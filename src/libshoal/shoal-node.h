@@ -116,6 +116,12 @@ gboolean     shoal_node_get_mdns           (ShoalNode      *self);
 void         shoal_node_set_peer_exchange  (ShoalNode      *self,
                                             gboolean        peer_exchange);
 gboolean     shoal_node_get_peer_exchange  (ShoalNode      *self);
+gboolean     shoal_node_set_interfaces     (ShoalNode            *self,
+                                            const gchar * const  *interfaces,
+                                            const gchar * const  *excluded,
+                                            GError              **error);
+const gchar * const *shoal_node_get_interfaces          (ShoalNode *self);
+const gchar * const *shoal_node_get_excluded_interfaces (ShoalNode *self);
 void         shoal_node_set_heartbeat      (ShoalNode      *self,
                                             guint           interval_ms,
                                             guint           timeout_ms);

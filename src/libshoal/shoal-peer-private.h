@@ -37,6 +37,10 @@ void       shoal_peer_set_last_error      (ShoalPeer      *self,
                                            const gchar    *last_error);
 void       shoal_peer_set_groups          (ShoalPeer      *self,
                                            const gchar * const *groups);
+void       shoal_peer_set_path            (ShoalPeer      *self,
+                                           const gchar    *interface,
+                                           const gchar    *local_address,
+                                           const gchar    *remote_address);
 void       shoal_peer_add_received        (ShoalPeer      *self,
                                            guint64         messages,
                                            guint64         bytes);

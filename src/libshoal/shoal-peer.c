@@ -11,62 +11,23 @@
 #include "config.h"
 
 #include "shoal-enums.h"
+#include "shoal-peer-object-private.h"
 #include "shoal-peer-private.h"
 
 /**
  * ShoalPeer:
  *
  * A remote node as this node sees it: its id and name, where it stands
- * (#ShoalPeer:state), and counters of what crossed the link. A node keeps
+ * (#ShoalPeer:state), the path its link takes (#ShoalPeer:interface) and
+ * counters of what crossed the link. A node keeps
  * one #ShoalPeer per peer id in #ShoalNode:peers and updates it in place;
  * connect to #GObject::notify to follow it. Peers are made by the node,
  * never by applications.
  */
-struct _ShoalPeer
-{
-  GObject         parent_instance;
-
-  gchar          *id;         /* (owned) */
-  gchar          *name;       /* (owned) (nullable) */
-  GStrv           addresses;  /* (owned) */
-  ShoalPeerState  state;
-  guint64         round_trip_time;
-  gint64          last_seen;
-  guint64         bytes_sent;
-  guint64         bytes_received;
-  guint64         messages_sent;
-  guint64         messages_received;
-  gboolean        trusted;
-  gchar          *fingerprint;        /* (owned) (nullable) */
-  gchar          *verification_code;  /* (owned) (nullable) */
-  gchar          *previous_id;        /* (owned) (nullable) */
-  gchar          *last_error;         /* (owned) (nullable) */
-  GStrv           groups;             /* (owned) sorted */
-};
 
 G_DEFINE_TYPE (ShoalPeer, shoal_peer, G_TYPE_OBJECT)
 
-typedef enum {
-  PROP_ID = 1,
-  PROP_NAME,
-  PROP_ADDRESSES,
-  PROP_STATE,
-  PROP_CONNECTED,
-  PROP_ROUND_TRIP_TIME,
-  PROP_LAST_SEEN,
-  PROP_BYTES_SENT,
-  PROP_BYTES_RECEIVED,
-  PROP_MESSAGES_SENT,
-  PROP_MESSAGES_RECEIVED,
-  PROP_TRUSTED,
-  PROP_FINGERPRINT,
-  PROP_VERIFICATION_CODE,
-  PROP_PREVIOUS_ID,
-  PROP_LAST_ERROR,
-  PROP_GROUPS,
-} ShoalPeerProperty;
-
-static GParamSpec *props[PROP_GROUPS + 1] = { NULL, };
+GParamSpec *shoal_peer_props[PROP_REMOTE_ADDRESS + 1] = { NULL, };
 
 static void
 shoal_peer_get_property (GObject    *object,
@@ -129,6 +90,15 @@ shoal_peer_get_property (GObject    *object,
     case PROP_GROUPS:
       g_value_set_boxed (value, self->groups);
       break;
+    case PROP_INTERFACE:
+      g_value_set_string (value, self->interface);
+      break;
+    case PROP_LOCAL_ADDRESS:
+      g_value_set_string (value, self->local_address);
+      break;
+    case PROP_REMOTE_ADDRESS:
+      g_value_set_string (value, self->remote_address);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +134,9 @@ shoal_peer_set_property (GObject      *object,
     case PROP_PREVIOUS_ID:
     case PROP_LAST_ERROR:
     case PROP_GROUPS:
+    case PROP_INTERFACE:
+    case PROP_LOCAL_ADDRESS:
+    case PROP_REMOTE_ADDRESS:
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -182,6 +155,9 @@ shoal_peer_finalize (GObject *object)
   g_free (self->previous_id);
   g_free (self->last_error);
   g_strfreev (self->groups);
+  g_free (self->interface);
+  g_free (self->local_address);
+  g_free (self->remote_address);
 
   G_OBJECT_CLASS (shoal_peer_parent_class)->finalize (object);
 }
@@ -201,7 +177,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    *
    * The peer's id: 32 lowercase hex characters, stable across its restarts.
    */
-  props[PROP_ID] =
+  shoal_peer_props[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
@@ -210,7 +186,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    *
    * The name the peer announces, from its handshake or its DNS-SD record.
    */
-  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
+  shoal_peer_props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, ro);
 
   /**
    * ShoalPeer:addresses:
@@ -218,14 +194,14 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * Where the peer can be reached, as `HOST:PORT` strings, IPv6 in brackets
    * with the interface of a link-local address (`[fe80::1%eth0]:4242`).
    */
-  props[PROP_ADDRESSES] = g_param_spec_boxed ("addresses", NULL, NULL, G_TYPE_STRV, ro);
+  shoal_peer_props[PROP_ADDRESSES] = g_param_spec_boxed ("addresses", NULL, NULL, G_TYPE_STRV, ro);
 
   /**
    * ShoalPeer:state:
    *
    * Where the peer stands with this node.
    */
-  props[PROP_STATE] =
+  shoal_peer_props[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, SHOAL_TYPE_PEER_STATE,
                        SHOAL_PEER_STATE_DISCOVERED, ro);
 
@@ -234,14 +210,14 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    *
    * Whether a live link to the peer carries messages now.
    */
-  props[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, ro);
+  shoal_peer_props[PROP_CONNECTED] = g_param_spec_boolean ("connected", NULL, NULL, FALSE, ro);
 
   /**
    * ShoalPeer:round-trip-time:
    *
    * The last heartbeat's round trip, in microseconds; 0 before the first.
    */
-  props[PROP_ROUND_TRIP_TIME] =
+  shoal_peer_props[PROP_ROUND_TRIP_TIME] =
     g_param_spec_uint64 ("round-trip-time", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
   /**
@@ -250,21 +226,21 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * When the peer was last heard from, in microseconds since the Unix
    * epoch; 0 if never.
    */
-  props[PROP_LAST_SEEN] = g_param_spec_int64 ("last-seen", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  shoal_peer_props[PROP_LAST_SEEN] = g_param_spec_int64 ("last-seen", NULL, NULL, 0, G_MAXINT64, 0, ro);
 
   /**
    * ShoalPeer:bytes-sent:
    *
    * Payload bytes written to the peer.
    */
-  props[PROP_BYTES_SENT] = g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  shoal_peer_props[PROP_BYTES_SENT] = g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
   /**
    * ShoalPeer:bytes-received:
    *
    * Payload bytes received from the peer.
    */
-  props[PROP_BYTES_RECEIVED] =
+  shoal_peer_props[PROP_BYTES_RECEIVED] =
     g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
   /**
@@ -272,7 +248,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    *
    * Messages written to the peer.
    */
-  props[PROP_MESSAGES_SENT] =
+  shoal_peer_props[PROP_MESSAGES_SENT] =
     g_param_spec_uint64 ("messages-sent", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
   /**
@@ -280,7 +256,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    *
    * Messages received from the peer.
    */
-  props[PROP_MESSAGES_RECEIVED] =
+  shoal_peer_props[PROP_MESSAGES_RECEIVED] =
     g_param_spec_uint64 ("messages-received", NULL, NULL, 0, G_MAXUINT64, 0, ro);
 
   /**
@@ -289,7 +265,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * Whether the peer is in this node's trust store, approved with
    * shoal_node_trust(). Under the allow-list policy only trusted peers link up.
    */
-  props[PROP_TRUSTED] = g_param_spec_boolean ("trusted", NULL, NULL, FALSE, ro);
+  shoal_peer_props[PROP_TRUSTED] = g_param_spec_boolean ("trusted", NULL, NULL, FALSE, ro);
 
   /**
    * ShoalPeer:fingerprint:
@@ -298,7 +274,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * colon-separated pairs of lowercase hex digits; %NULL until a TLS
    * handshake with the peer has completed.
    */
-  props[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, ro);
+  shoal_peer_props[PROP_FINGERPRINT] = g_param_spec_string ("fingerprint", NULL, NULL, NULL, ro);
 
   /**
    * ShoalPeer:verification-code:
@@ -307,7 +283,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * the same code for this node, so two people can compare them before
    * trusting each other's machines. %NULL until a TLS handshake completed.
    */
-  props[PROP_VERIFICATION_CODE] =
+  shoal_peer_props[PROP_VERIFICATION_CODE] =
     g_param_spec_string ("verification-code", NULL, NULL, NULL, ro);
 
   /**
@@ -317,7 +293,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * another id (another key): a cloned or replaced machine, or one that
    * pretends to be it. %NULL otherwise.
    */
-  props[PROP_PREVIOUS_ID] = g_param_spec_string ("previous-id", NULL, NULL, NULL, ro);
+  shoal_peer_props[PROP_PREVIOUS_ID] = g_param_spec_string ("previous-id", NULL, NULL, NULL, ro);
 
   /**
    * ShoalPeer:last-error:
@@ -329,7 +305,7 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * In English, for logs and people, not for matching. %NULL once a link
    * comes up, and before anything failed.
    */
-  props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
+  shoal_peer_props[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL, ro);
 
   /**
    * ShoalPeer:groups:
@@ -337,9 +313,35 @@ shoal_peer_class_init (ShoalPeerClass *klass)
    * The groups the peer said it is in, sorted byte-wise: told when a link
    * comes up and on every change, kept as last said while it is away.
    */
-  props[PROP_GROUPS] = g_param_spec_boxed ("groups", NULL, NULL, G_TYPE_STRV, ro);
+  shoal_peer_props[PROP_GROUPS] = g_param_spec_boxed ("groups", NULL, NULL, G_TYPE_STRV, ro);
 
-  g_object_class_install_properties (object_class, G_N_ELEMENTS (props), props);
+  /**
+   * ShoalPeer:interface:
+   *
+   * The local network interface the peer's current link goes through
+   * (`eth0`), `lo` for a peer on this machine; "" while the peer has no
+   * link, or if no interface has the link's local address any more.
+   */
+  shoal_peer_props[PROP_INTERFACE] = g_param_spec_string ("interface", NULL, NULL, "", ro);
+
+  /**
+   * ShoalPeer:local-address:
+   *
+   * This node's end of the peer's current link, as `HOST:PORT` written as
+   * in #ShoalPeer:addresses; "" while the peer has no link.
+   */
+  shoal_peer_props[PROP_LOCAL_ADDRESS] = g_param_spec_string ("local-address", NULL, NULL, "", ro);
+
+  /**
+   * ShoalPeer:remote-address:
+   *
+   * The peer's end of its current link, as `HOST:PORT` written as in
+   * #ShoalPeer:addresses (for a link the peer dialled, the port it dialled
+   * from); "" while the peer has no link.
+   */
+  shoal_peer_props[PROP_REMOTE_ADDRESS] = g_param_spec_string ("remote-address", NULL, NULL, "", ro);
+
+  g_object_class_install_properties (object_class, G_N_ELEMENTS (shoal_peer_props), shoal_peer_props);
 }
 
 static void
@@ -347,6 +349,9 @@ shoal_peer_init (ShoalPeer *self)
 {
   self->addresses = g_new0 (gchar *, 1);
   self->groups = g_new0 (gchar *, 1);
+  self->interface = g_strdup ("");
+  self->local_address = g_strdup ("");
+  self->remote_address = g_strdup ("");
 }
 
 ShoalPeer *
@@ -432,112 +437,18 @@ shoal_peer_get_connected (ShoalPeer *self)
   return self->state == SHOAL_PEER_STATE_CONNECTED;
 }
 
-/**
- * shoal_peer_get_round_trip_time:
- * @self: a #ShoalPeer
- *
- * Gets the last heartbeat's round trip (#ShoalPeer:round-trip-time).
- *
- * Returns: the last measured round trip in microseconds, or 0
- */
-guint64
-shoal_peer_get_round_trip_time (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->round_trip_time;
-}
-
-/**
- * shoal_peer_get_last_seen:
- * @self: a #ShoalPeer
- *
- * Gets when the peer was last heard from (#ShoalPeer:last-seen).
- *
- * Returns: when the peer was last heard from (µs since the Unix epoch), or 0
- */
-gint64
-shoal_peer_get_last_seen (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->last_seen;
-}
-
-/**
- * shoal_peer_get_bytes_sent:
- * @self: a #ShoalPeer
- *
- * Gets how many payload bytes were written to the peer (#ShoalPeer:bytes-
- * sent).
- *
- * Returns: payload bytes written to the peer
- */
-guint64
-shoal_peer_get_bytes_sent (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->bytes_sent;
-}
-
-/**
- * shoal_peer_get_bytes_received:
- * @self: a #ShoalPeer
- *
- * Gets how many payload bytes were received from the peer (#ShoalPeer:bytes-
- * received).
- *
- * Returns: payload bytes received from the peer
- */
-guint64
-shoal_peer_get_bytes_received (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->bytes_received;
-}
-
-/**
- * shoal_peer_get_messages_sent:
- * @self: a #ShoalPeer
- *
- * Gets how many messages were written to the peer (#ShoalPeer:messages-
- * sent).
- *
- * Returns: messages written to the peer
- */
-guint64
-shoal_peer_get_messages_sent (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->messages_sent;
-}
-
-/**
- * shoal_peer_get_messages_received:
- * @self: a #ShoalPeer
- *
- * Gets how many messages were received from the peer (#ShoalPeer:messages-
- * received).
- *
- * Returns: messages received from the peer
- */
-guint64
-shoal_peer_get_messages_received (ShoalPeer *self)
-{
-  g_return_val_if_fail (SHOAL_IS_PEER (self), 0);
-  return self->messages_received;
-}
-
-static void
-set_string (ShoalPeer         *self,
-            gchar            **field,
-            const gchar       *value,
-            ShoalPeerProperty  prop)
+void
+shoal_peer_set_string (ShoalPeer          *self,
+                       gchar             **field,
+                       const gchar        *value,
+                       ShoalPeerProperty   prop)
 {
   if (g_strcmp0 (*field, value) == 0)
     return;
 
   g_free (*field);
   *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[prop]);
 }
 
 void
@@ -548,7 +459,7 @@ shoal_peer_set_trusted (ShoalPeer *self,
     return;
 
   self->trusted = trusted;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TRUSTED]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_TRUSTED]);
 }
 
 void
@@ -557,8 +468,8 @@ shoal_peer_set_identity (ShoalPeer   *self,
                          const gchar *verification_code)
 {
   g_object_freeze_notify (G_OBJECT (self));
-  set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
-  set_string (self, &self->verification_code, verification_code, PROP_VERIFICATION_CODE);
+  shoal_peer_set_string (self, &self->fingerprint, fingerprint, PROP_FINGERPRINT);
+  shoal_peer_set_string (self, &self->verification_code, verification_code, PROP_VERIFICATION_CODE);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -566,14 +477,14 @@ void
 shoal_peer_set_previous_id (ShoalPeer   *self,
                             const gchar *previous_id)
 {
-  set_string (self, &self->previous_id, previous_id, PROP_PREVIOUS_ID);
+  shoal_peer_set_string (self, &self->previous_id, previous_id, PROP_PREVIOUS_ID);
 }
 
 void
 shoal_peer_set_last_error (ShoalPeer   *self,
                            const gchar *last_error)
 {
-  set_string (self, &self->last_error, last_error, PROP_LAST_ERROR);
+  shoal_peer_set_string (self, &self->last_error, last_error, PROP_LAST_ERROR);
 }
 
 /**
@@ -686,7 +597,7 @@ shoal_peer_set_groups (ShoalPeer           *self,
 
   g_strfreev (self->groups);
   self->groups = g_strdupv ((gchar **) groups);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_GROUPS]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_GROUPS]);
 }
 
 void
@@ -698,7 +609,7 @@ shoal_peer_set_name (ShoalPeer   *self,
 
   g_free (self->name);
   self->name = g_strdup (name);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_NAME]);
 }
 
 void
@@ -711,9 +622,9 @@ shoal_peer_set_state (ShoalPeer      *self,
     return;
 
   self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_STATE]);
   if (was_connected != shoal_peer_get_connected (self))
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTED]);
+    g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_CONNECTED]);
 }
 
 void
@@ -730,67 +641,6 @@ shoal_peer_set_addresses (ShoalPeer *self,
 
   g_strfreev (self->addresses);
   self->addresses = g_steal_pointer (&strings);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ADDRESSES]);
+  g_object_notify_by_pspec (G_OBJECT (self), shoal_peer_props[PROP_ADDRESSES]);
 }
 
-void
-shoal_peer_set_round_trip_time (ShoalPeer *self,
-                                guint64    usec)
-{
-  if (self->round_trip_time == usec)
-    return;
-
-  self->round_trip_time = usec;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ROUND_TRIP_TIME]);
-}
-
-void
-shoal_peer_set_last_seen (ShoalPeer *self,
-                          gint64     unix_usec)
-{
-  if (self->last_seen == unix_usec)
-    return;
-
-  self->last_seen = unix_usec;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LAST_SEEN]);
-}
-
-/* Counters move in batches (one per socket read or write), not per message:
- * a notify per message would cost more than the message itself. Both values
- * change before either is notified, so a handler reading both sees them
- * agree. */
-static void
-add_counts (ShoalPeer  *self,
-            guint64    *messages_field,
-            guint64    *bytes_field,
-            GParamSpec *messages_pspec,
-            GParamSpec *bytes_pspec,
-            guint64     messages,
-            guint64     bytes)
-{
-  *messages_field += messages;
-  *bytes_field += bytes;
-
-  if (messages != 0)
-    g_object_notify_by_pspec (G_OBJECT (self), messages_pspec);
-  if (bytes != 0)
-    g_object_notify_by_pspec (G_OBJECT (self), bytes_pspec);
-}
-
-void
-shoal_peer_add_sent (ShoalPeer *self,
-                     guint64    messages,
-                     guint64    bytes)
-{
-  add_counts (self, &self->messages_sent, &self->bytes_sent,
-              props[PROP_MESSAGES_SENT], props[PROP_BYTES_SENT], messages, bytes);
-}
-
-void
-shoal_peer_add_received (ShoalPeer *self,
-                         guint64    messages,
-                         guint64    bytes)
-{
-  add_counts (self, &self->messages_received, &self->bytes_received,
-              props[PROP_MESSAGES_RECEIVED], props[PROP_BYTES_RECEIVED], messages, bytes);
-}

@@ -55,6 +55,9 @@ const gchar          *shoal_peer_get_verification_code (ShoalPeer *self);
 const gchar          *shoal_peer_get_previous_id       (ShoalPeer *self);
 const gchar          *shoal_peer_get_last_error        (ShoalPeer *self);
 const gchar * const  *shoal_peer_get_groups            (ShoalPeer *self);
+const gchar          *shoal_peer_get_interface         (ShoalPeer *self);
+const gchar          *shoal_peer_get_local_address     (ShoalPeer *self);
+const gchar          *shoal_peer_get_remote_address    (ShoalPeer *self);
 
 const gchar          *shoal_peer_state_to_string       (ShoalPeerState state);
 
