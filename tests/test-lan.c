@@ -52,9 +52,9 @@
 /* The default liveness timeout is 2.5 s, checked on every 0.5 s heartbeat
  * tick. The bound says the peer was found out by the timeout rather than
  * never; it leaves room for four sanitizer-built hosts on two cores, which
- * have taken from 2.8 to 6.1 s where a plain build takes 2.5 s (the test
- * prints each figure). */
-#define LIVENESS_BOUND_MS 9000
+ * have taken from 2.8 to 6.1 s where a plain build takes 2.5 s, and up to
+ * 11.6 s while other builds shared the cores (the test prints each figure). */
+#define LIVENESS_BOUND_MS 15000
 
 typedef enum
 {
