@@ -468,9 +468,24 @@ link_closed_cb (ShoalLink   *link,
   else if (!established && self->open)
     {
       const ShoalHello *hello = shoal_link_get_remote_hello (link);
-      PeerEntry *failed = g_hash_table_lookup (self->entries, record->peer_id);
+      PeerEntry *failed;
+
+      /* A configured address learns who answers there (before the peer's
+       * entry is told why no link came up, so that it is told too). */
+      if (hello != NULL && record->owner_is_target)
+        {
+          Target *target = g_hash_table_lookup (self->targets, record->owner_key);
+
+          if (target != NULL && target->peer_id == NULL && !target->is_self)
+            {
+              shoal_mesh_target_learn_id (self, target, record->peer_id, record->fingerprint);
+              entry_learn_from_hello (g_hash_table_lookup (self->entries, record->peer_id),
+                                      link, hello);
+            }
+        }
 
       /* Whoever dialled, the peer learns why no link came up. */
+      failed = g_hash_table_lookup (self->entries, record->peer_id);
       if (failed != NULL)
         shoal_peer_set_last_error (failed->peer, reason);
       shoal_mesh_refused_as_held (self, link, record->owner_key, record->peer_id);
@@ -489,18 +504,6 @@ link_closed_cb (ShoalLink   *link,
 
           if (refusing != NULL && refusing->link_address != NULL)
             refusing->awaiting = TRUE;
-        }
-
-      if (hello != NULL && record->owner_is_target)
-        {
-          Target *target = g_hash_table_lookup (self->targets, record->owner_key);
-
-          if (target != NULL && target->peer_id == NULL && !target->is_self)
-            {
-              shoal_mesh_target_learn_id (self, target, record->peer_id, record->fingerprint);
-              entry_learn_from_hello (g_hash_table_lookup (self->entries, record->peer_id),
-                                      link, hello);
-            }
         }
 
       if (record->owner_key != NULL)
