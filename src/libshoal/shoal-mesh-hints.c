@@ -330,6 +330,20 @@ shoal_mesh_hints_links_changed (ShoalMesh *self)
                                              "[shoal] peer exchange");
 }
 
+/**
+ * shoal_mesh_hints_is_hint:
+ * @target: a target
+ *
+ * Returns: whether @target stands for a hint (a peer exchange entry or the
+ *   address cache) rather than discovery or configuration
+ */
+gboolean
+shoal_mesh_hints_is_hint (const Target *target)
+{
+  return g_str_has_prefix (target->key, EXCHANGE_KEY_PREFIX) ||
+         g_str_has_prefix (target->key, CACHE_KEY_PREFIX);
+}
+
 static gchar *
 exchange_key (const gchar *sender,
               const gchar *peer_id)

@@ -202,6 +202,7 @@ GPtrArray *shoal_mesh_hints_filter            (ShoalMesh          *self,
 void       shoal_mesh_hints_refute            (ShoalMesh          *self,
                                                const gchar        *peer_id,
                                                GSocketConnection  *connection);
+gboolean   shoal_mesh_hints_is_hint           (const Target       *target);
 void       shoal_mesh_hints_links_changed     (ShoalMesh          *self);
 void       shoal_mesh_hints_link_adopted      (ShoalMesh          *self,
                                                PeerEntry          *entry,

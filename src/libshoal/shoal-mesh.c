@@ -107,12 +107,40 @@ shoal_mesh_entry_addresses (PeerEntry *entry)
   return all;
 }
 
+/* What the peer's addresses say: where its link comes from and what
+ * discovery or configuration gives. A hint is dialled like any address but
+ * listed only while nothing else is known: a peer exchange passes on the
+ * address another node reaches the peer at, which may be on a network this
+ * node is not on. */
 void
 shoal_mesh_entry_update_addresses (PeerEntry *entry)
 {
-  g_autoptr(GPtrArray) all = shoal_mesh_entry_addresses (entry);
+  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_object_unref);
 
-  shoal_peer_set_addresses (entry->peer, all);
+  if (entry->link_address != NULL)
+    g_ptr_array_add (shown, g_object_ref (entry->link_address));
+
+  for (guint i = 0; i < entry->targets->len; i++)
+    {
+      Target *target = g_ptr_array_index (entry->targets, i);
+
+      if (shoal_mesh_hints_is_hint (target))
+        continue;
+      for (guint j = 0; j < target->addresses->len; j++)
+        {
+          GInetSocketAddress *address = g_ptr_array_index (target->addresses, j);
+
+          if (!address_in (shown, address))
+            g_ptr_array_add (shown, g_object_ref (address));
+        }
+    }
+
+  if (shown->len == 0)
+    {
+      g_ptr_array_unref (shown);
+      shown = shoal_mesh_entry_addresses (entry);
+    }
+  shoal_peer_set_addresses (entry->peer, shown);
 }
 
 /* A peer's name is what its authenticated hello says: a record, which
