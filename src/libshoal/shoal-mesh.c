@@ -80,11 +80,13 @@ address_in (GPtrArray          *addresses,
   return FALSE;
 }
 
-/* Every address the peer is known at: the one its last link proved first,
- * so that a hint cannot push it aside, then the hints' (in the backends'
- * order of preference). */
-GPtrArray *
-shoal_mesh_entry_addresses (PeerEntry *entry)
+/* Every address the peer is known at, each once: the one its last link
+ * proved first, so that a hint cannot push it aside, then the targets' (in
+ * the backends' order of preference); peer exchange and cache hints only
+ * if @with_hints. */
+static GPtrArray *
+collect_addresses (PeerEntry *entry,
+                   gboolean   with_hints)
 {
   GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -95,6 +97,8 @@ shoal_mesh_entry_addresses (PeerEntry *entry)
     {
       Target *target = g_ptr_array_index (entry->targets, i);
 
+      if (!with_hints && shoal_mesh_hints_is_hint (target))
+        continue;
       for (guint j = 0; j < target->addresses->len; j++)
         {
           GInetSocketAddress *address = g_ptr_array_index (target->addresses, j);
@@ -107,6 +111,12 @@ shoal_mesh_entry_addresses (PeerEntry *entry)
   return all;
 }
 
+GPtrArray *
+shoal_mesh_entry_addresses (PeerEntry *entry)
+{
+  return collect_addresses (entry, TRUE);
+}
+
 /* What the peer's addresses say: where its link comes from and what
  * discovery or configuration gives. A hint is dialled like any address but
  * listed only while nothing else is known: a peer exchange passes on the
@@ -115,30 +125,12 @@ shoal_mesh_entry_addresses (PeerEntry *entry)
 void
 shoal_mesh_entry_update_addresses (PeerEntry *entry)
 {
-  g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func (g_object_unref);
-
-  if (entry->link_address != NULL)
-    g_ptr_array_add (shown, g_object_ref (entry->link_address));
-
-  for (guint i = 0; i < entry->targets->len; i++)
-    {
-      Target *target = g_ptr_array_index (entry->targets, i);
-
-      if (shoal_mesh_hints_is_hint (target))
-        continue;
-      for (guint j = 0; j < target->addresses->len; j++)
-        {
-          GInetSocketAddress *address = g_ptr_array_index (target->addresses, j);
-
-          if (!address_in (shown, address))
-            g_ptr_array_add (shown, g_object_ref (address));
-        }
-    }
+  g_autoptr(GPtrArray) shown = collect_addresses (entry, FALSE);
 
   if (shown->len == 0)
     {
       g_ptr_array_unref (shown);
-      shown = shoal_mesh_entry_addresses (entry);
+      shown = collect_addresses (entry, TRUE);
     }
   shoal_peer_set_addresses (entry->peer, shown);
 }
