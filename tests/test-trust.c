@@ -442,8 +442,9 @@ static void
 test_remember_bound (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(ShoalTrust) trust = new_loaded_trust (f, SHOAL_TRUST_POLICY_ALLOW_LIST);
+  g_autoptr(ShoalTrust) trust = shoal_trust_new (f->tmpdir, SHOAL_TRUST_POLICY_ALLOW_LIST);
   g_autoptr(ShoalTrust) reloaded = NULL;
+  g_autoptr(GString) contents = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) groups = NULL;
   g_autofree gchar *last = numbered_id (SHOAL_TRUST_MAX_KNOWN + 10);
@@ -452,12 +453,22 @@ test_remember_bound (Fixture       *f,
   g_test_summary ("The store holds at most SHOAL_TRUST_MAX_KNOWN peers, forgetting "
                   "undecided ones; decided peers and the peer just seen are never forgotten");
 
+  /* A store a few peers short of full, written at once: remembering a
+   * thousand peers one by one rewrites (and syncs) the file a thousand
+   * times, minutes under a sanitizer, and proves nothing more. */
+  for (guint i = 1; i <= SHOAL_TRUST_MAX_KNOWN - 10; i++)
+    g_string_append_printf (contents, "[%032x]\nname=peer-%u\nfirst-seen=%u\nlast-seen=%u\n",
+                            i, i, 1000 + i, 1000 + i);
+  g_assert_true (g_file_set_contents (f->store_path, contents->str, -1, NULL));
+  g_assert_true (shoal_trust_load (trust, &error));
+  g_assert_no_error (error);
+
   g_assert_true (shoal_trust_set_trusted (trust, ID_A, TRUE, &error));
   g_assert_no_error (error);
   g_assert_true (shoal_trust_set_trusted (trust, ID_B, FALSE, &error));
   g_assert_no_error (error);
 
-  for (guint i = 1; i <= SHOAL_TRUST_MAX_KNOWN + 10; i++)
+  for (guint i = SHOAL_TRUST_MAX_KNOWN - 9; i <= SHOAL_TRUST_MAX_KNOWN + 10; i++)
     {
       g_autofree gchar *id = numbered_id (i);
       g_autofree gchar *name = g_strdup_printf ("peer-%u", i);
