@@ -61,7 +61,6 @@ struct _ShoalLink
   gboolean               read_more;       /* the stream may hold bytes the socket does not */
   gboolean               pause_wanted;    /* the consumer is behind */
   gboolean               paused;          /* ...and the link is up: read nothing */
-  gint64                 paused_at;       /* monotonic µs, while @paused */
   guint64                ack_due;         /* the highest delivered sequence number to ack */
   guint64                ack_sent;        /* the highest acked on this link */
   GSource               *ack_source;      /* (owned) (nullable) batches acks */

@@ -20,6 +20,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "shoal-error.h"
@@ -232,6 +234,33 @@ shoal_link_protocol_error (ShoalLink   *self,
   shoal_link_abort (self, SHOAL_GOODBYE_PROTOCOL_ERROR, reason);
 }
 
+/* How long ago, in microseconds, the peer was last heard by this host's TCP
+ * stack, whether or not this process has read it yet; -1 if unknown.
+ * While reading, only the peer's data counts: a host whose process is stopped
+ * still acknowledges. While paused, every segment counts, the acknowledgements
+ * of our PINGs included, because a full receive window keeps even a live peer
+ * from sending data. */
+static gint64
+kernel_heard_us_ago (ShoalLink *self)
+{
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+#ifdef TCP_INFO
+  struct tcp_info info = { 0, };
+  socklen_t length = sizeof info;
+
+  if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+      length >= G_STRUCT_OFFSET (struct tcp_info, tcpi_last_ack_recv) + sizeof info.tcpi_last_ack_recv)
+    return (gint64) (self->paused ? MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv)
+                                  : info.tcpi_last_data_recv) * 1000;
+#endif
+
+  /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
+  if (!self->paused && (self->read_more || self->frames_waiting ||
+                        g_socket_get_available_bytes (socket) > 0))
+    return 0;
+  return -1;
+}
+
 gboolean
 shoal_link_heartbeat_cb (gpointer user_data)
 {
@@ -239,21 +268,22 @@ shoal_link_heartbeat_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gint64 timeout = (gint64) self->config.heartbeat_timeout_ms * 1000;
 
-  /* Bytes waiting in our own socket (or in TLS's buffer) mean the peer spoke
-   * and this end is the one behind: a CPU-starved host runs its timers
-   * before it gets to read, and must not call its peers dead for that. */
-  if (!self->paused && now - self->last_recv > timeout &&
-      (self->read_more || self->frames_waiting ||
-       g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0))
+  /* Silence on the clock may be this end's doing: a CPU-starved host, or
+   * one whose consumer is behind and that has stopped reading. The kernel
+   * says whether the peer was heard all the same. */
+  if (now - self->last_recv > timeout)
     {
-      g_debug ("Link with %s: silent on the clock, but bytes are waiting to be read",
-               self->proven_id);
-      self->last_recv = now;
+      gint64 heard_us_ago = kernel_heard_us_ago (self);
+
+      if (heard_us_ago >= 0 && heard_us_ago <= timeout)
+        {
+          g_debug ("Link with %s: silent on the clock, but its TCP connection heard the "
+                   "peer %" G_GINT64_FORMAT " ms ago", self->proven_id, heard_us_ago / 1000);
+          self->last_recv = now - heard_us_ago;
+        }
     }
 
-  /* Silence while this end reads nothing is this end's doing: it is not
-   * judged then (shoal_link_set_paused() takes it out of the count). */
-  if (!self->paused && now - self->last_recv > timeout)
+  if (now - self->last_recv > timeout)
     {
       g_autofree gchar *reason = g_strdup_printf ("timeout: nothing heard for %u ms",
                                                   self->config.heartbeat_timeout_ms);
@@ -576,15 +606,8 @@ shoal_link_apply_pause (ShoalLink *self)
   if (self->paused == paused)
     return;
   self->paused = paused;
-  if (paused)
+  if (!paused)
     {
-      self->paused_at = g_get_monotonic_time ();
-    }
-  else
-    {
-      /* The silence before the pause still counts, the pause does not: a
-       * link that died meanwhile is still found out in time. */
-      self->last_recv += g_get_monotonic_time () - self->paused_at;
       self->read_more = TRUE;
       if (self->io_source != NULL)
         g_main_context_wakeup (self->context);
@@ -601,15 +624,19 @@ shoal_link_get_outbound (ShoalLink *self)
  * shoal_link_get_silence_ms:
  * @self: a #ShoalLink
  *
- * Returns: how long nothing has been heard on the link, in milliseconds;
- *   time this end spent not reading (shoal_link_set_paused()) does not count
+ * Returns: how long nothing has been heard from the peer, in milliseconds:
+ *   by this end, or by its TCP connection where this end has not read yet
+ *   (busy, or paused by shoal_link_set_paused())
  */
 guint
 shoal_link_get_silence_ms (ShoalLink *self)
 {
-  gint64 now = self->paused ? self->paused_at : g_get_monotonic_time ();
+  gint64 silence = g_get_monotonic_time () - self->last_recv;
+  gint64 heard_us_ago = kernel_heard_us_ago (self);
 
-  return (guint) CLAMP ((now - self->last_recv) / 1000, 0, G_MAXUINT);
+  if (heard_us_ago >= 0 && heard_us_ago < silence)
+    silence = heard_us_ago;
+  return (guint) CLAMP (silence / 1000, 0, G_MAXUINT);
 }
 
 gboolean

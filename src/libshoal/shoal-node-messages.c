@@ -140,8 +140,9 @@ shoal_node_sever_links (ShoalNode *self)
  * node stops reading its links, so that TCP slows the senders down (their
  * shoal_node_send() answers %SHOAL_ERROR_QUEUE_FULL once they have too much
  * unacknowledged) instead of this process filling its memory. Holds are
- * counted; each is ended by shoal_node_release_messages(). Heartbeats are
- * not judged while held.
+ * counted; each is ended by shoal_node_release_messages(). While held, a
+ * peer counts as heard as long as its host answers on the connection, so
+ * one whose network is cut is still lost within the heartbeat timeout.
  */
 void
 shoal_node_hold_messages (ShoalNode *self)
