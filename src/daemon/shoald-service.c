@@ -39,11 +39,13 @@ struct _ShoaldService
 
 /* GDBus queues every signal in memory until its worker thread has written
  * it, without bound: a peer that floods would grow shoald by the size of
- * each message and more. Every FLUSH_EVERY signals a flush starts; while
- * one runs and MAX_UNFLUSHED more (or MAX_UNFLUSHED_BYTES) are waiting, the
- * node stops reading its links until the flush is done, and TCP slows the
- * senders down. */
+ * each message and more. Every FLUSH_EVERY signals (or FLUSH_EVERY_BYTES
+ * of payload: a few large messages weigh as much as many small ones) a
+ * flush starts; while one runs and MAX_UNFLUSHED more (or
+ * MAX_UNFLUSHED_BYTES) are waiting, the node stops reading its links until
+ * the flush is done, and TCP slows the senders down. */
 #define FLUSH_EVERY 256
+#define FLUSH_EVERY_BYTES (4 * 1024 * 1024)
 #define MAX_UNFLUSHED 1024
 #define MAX_UNFLUSHED_BYTES (16 * 1024 * 1024)
 
@@ -369,7 +371,8 @@ signal_queued (ShoaldService *self,
   if (connection == NULL)
     return;
 
-  if (!self->flushing && self->unflushed >= FLUSH_EVERY)
+  if (!self->flushing &&
+      (self->unflushed >= FLUSH_EVERY || self->unflushed_bytes >= FLUSH_EVERY_BYTES))
     {
       self->flushing = TRUE;
       self->unflushed = 0;
