@@ -163,7 +163,13 @@ stop_sources (ShoalNode *self)
   if (self->listener != NULL)
     g_socket_listener_close (self->listener);
   g_clear_object (&self->listener);
+}
 
+/* Taking discovery down talks to avahi-daemon, call after call: after the
+ * goodbyes are out, so that peers do not wait on it to see this node go. */
+static void
+stop_discoveries (ShoalNode *self)
+{
   for (guint i = 0; i < self->discoveries->len; i++)
     shoal_discovery_stop (g_ptr_array_index (self->discoveries, i));
 }
@@ -180,6 +186,7 @@ mesh_closed_cb (GObject      *source,
   /* A synchronous stop may have come first. */
   if (self->mesh == SHOAL_MESH (source))
     {
+      stop_discoveries (self);
       shoal_node_clear_mesh (self);
       g_clear_pointer (&self->state_lock, shoal_state_lock_release);
       g_object_notify_by_pspec (G_OBJECT (self), shoal_node_props[SHOAL_NODE_PROP_RUNNING]);
@@ -263,6 +270,7 @@ shoal_node_stop (ShoalNode *self)
 
   if (self->running)
     stop_sources (self);
+  stop_discoveries (self);
 
   /* Nothing waits for acks here: what is not acknowledged has failed. */
   shoal_mesh_fail_everything (self->mesh, "node stopped");
