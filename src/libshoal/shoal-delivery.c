@@ -16,13 +16,73 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "shoal-delivery.h"
+
+/* A group name, shared by the mesh's table of members and every kept copy
+ * of every message to the group: reference counted as a GRefString is, the
+ * count in front of the characters, but without atomic operations, which
+ * cost a measurable share of a small message sent to many members (all of
+ * this runs in the node's context). */
+typedef struct {
+  guint refs;
+  gchar name[];
+} GroupName;
+
+#define GROUP_NAME(name) ((GroupName *) ((name) - G_STRUCT_OFFSET (GroupName, name)))
+
+/**
+ * shoal_group_name_new:
+ * @name: a group name
+ *
+ * Returns: (transfer full): a shared copy of @name, a plain string to read;
+ *   give it back with shoal_group_name_release()
+ */
+gchar *
+shoal_group_name_new (const gchar *name)
+{
+  gsize length = strlen (name);
+  GroupName *shared = g_malloc (sizeof (GroupName) + length + 1);
+
+  shared->refs = 1;
+  memcpy (shared->name, name, length + 1);
+  return shared->name;
+}
+
+/**
+ * shoal_group_name_acquire:
+ * @name: a name from shoal_group_name_new()
+ *
+ * Returns: (transfer full): @name, with one more reference
+ */
+gchar *
+shoal_group_name_acquire (gchar *name)
+{
+  GROUP_NAME (name)->refs++;
+  return name;
+}
+
+/**
+ * shoal_group_name_release:
+ * @name: (transfer full): a name from shoal_group_name_new()
+ *
+ * Drops a reference; the last frees the name.
+ */
+void
+shoal_group_name_release (gchar *name)
+{
+  GroupName *shared = GROUP_NAME (name);
+
+  if (--shared->refs == 0)
+    g_free (shared);
+}
 
 static void
 outgoing_clear (ShoalOutgoing *message)
 {
   g_clear_pointer (&message->payload, g_bytes_unref);
-  g_clear_pointer (&message->group, g_ref_string_release);
+  g_clear_pointer (&message->group, shoal_group_name_release);
 }
 
 void
@@ -94,8 +154,8 @@ shoal_out_stream_get (ShoalOutStream *stream,
  * @payload: the message; shared, not copied
  * @type: the frame it travels in: %SHOAL_FRAME_UNICAST, %SHOAL_FRAME_BROADCAST
  *   or %SHOAL_FRAME_GROUP
- * @group: (nullable): for %SHOAL_FRAME_GROUP, the group: a #GRefString, whose
- *   reference the message takes one more of
+ * @group: (nullable): for %SHOAL_FRAME_GROUP, the group: a name from
+ *   shoal_group_name_new(), of which the message takes one more reference
  *
  * Returns: (transfer none): the message, numbered, kept until acknowledged;
  *   valid until the stream changes
@@ -112,7 +172,7 @@ shoal_out_stream_push (ShoalOutStream *stream,
     .seq = stream->next_seq++,
     .payload = g_bytes_ref (payload),
     .type = type,
-    .group = group != NULL ? g_ref_string_acquire ((gchar *) group) : NULL,
+    .group = group != NULL ? shoal_group_name_acquire ((gchar *) group) : NULL,
   };
 
   stream->bytes += SHOAL_OUTGOING_COST (g_bytes_get_size (payload));

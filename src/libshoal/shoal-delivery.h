@@ -16,7 +16,7 @@ typedef struct {
   guint64   seq;        /* its place in the stream to that peer */
   GBytes   *payload;    /* (owned) shared with every other recipient */
   guint8    type;       /* the data frame it travels in (ShoalFrameType) */
-  gchar    *group;      /* (owned) (nullable) a GRefString: the group of a GROUP frame */
+  gchar    *group;      /* (owned) (nullable) a shoal_group_name: the group of a GROUP frame */
 } ShoalOutgoing;
 
 /* What a kept message counts against the store's bounds: its payload, and
@@ -39,6 +39,10 @@ typedef struct {
   gchar   *session_id;  /* (owned) (nullable) */
   guint64  delivered;
 } ShoalInStream;
+
+gchar          *shoal_group_name_new      (const gchar    *name);
+gchar          *shoal_group_name_acquire  (gchar          *name);
+void            shoal_group_name_release  (gchar          *name);
 
 void            shoal_out_stream_init     (ShoalOutStream *stream);
 void            shoal_out_stream_clear    (ShoalOutStream *stream);

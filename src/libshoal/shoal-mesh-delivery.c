@@ -335,7 +335,7 @@ shoal_mesh_delivery_check_room (ShoalMesh   *self,
  * @id: the message's id
  * @payload: the message, shared
  * @type: the data frame: UNICAST, BROADCAST or GROUP
- * @group: (nullable): for GROUP, the group, a #GRefString
+ * @group: (nullable): for GROUP, the group, from shoal_group_name_new()
  *
  * Numbers the message in the peer's stream, keeps it until acknowledged,
  * and writes it on the peer's link if there is one.

@@ -45,13 +45,13 @@ member_add (ShoalMesh   *self,
 
   if (self->group_members == NULL)
     self->group_members = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                                 (GDestroyNotify) g_ref_string_release,
+                                                 (GDestroyNotify) shoal_group_name_release,
                                                  (GDestroyNotify) g_ptr_array_unref);
   members = g_hash_table_lookup (self->group_members, group);
   if (members == NULL)
     {
       members = g_ptr_array_new ();
-      g_hash_table_insert (self->group_members, g_ref_string_new (group), members);
+      g_hash_table_insert (self->group_members, shoal_group_name_new (group), members);
     }
   g_ptr_array_add (members, entry);
 }

@@ -109,7 +109,7 @@ struct _ShoalMesh
   gpointer              report_data;
   ShoalMeshGroupFunc    group_func;
   gpointer              group_data;
-  GHashTable           *group_members;  /* (owned) (nullable) name (a GRefString, owned) →
+  GHashTable           *group_members;  /* (owned) (nullable) name (from shoal_group_name_new(), owned) →
                                            GPtrArray of PeerEntry (unowned): who is in each
                                            group; kept messages share the name */
 
