@@ -219,6 +219,99 @@ test_cancel (void)
   g_assert_cmpuint (owner.due, ==, 0);
 }
 
+/* A listener whose accept queue is full: the kernel drops every SYN that
+ * comes, as a network in an outage does, until the queue is drained. */
+static GSocket *
+listen_full (GPtrArray **out_addresses,
+             GPtrArray  *fillers)
+{
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, any, TRUE, &error));
+  g_socket_set_listen_backlog (listener, 1);
+  g_assert_true (g_socket_listen (listener, &error));
+  g_ptr_array_add (addresses, g_socket_get_local_address (listener, &error));
+  g_assert_no_error (error);
+
+  /* Connect until one connect is not answered: the queue is full. */
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autoptr(GSocket) filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, &error);
+      gboolean answered;
+
+      g_assert_no_error (error);
+      g_socket_set_blocking (filler, FALSE);
+      if (!g_socket_connect (filler, g_ptr_array_index (addresses, 0), NULL, &error))
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+          g_clear_error (&error);
+        }
+      answered = g_socket_condition_timed_wait (filler, G_IO_OUT, 200 * 1000, NULL, NULL);
+      g_ptr_array_add (fillers, g_steal_pointer (&filler));
+      if (!answered)
+        break;
+    }
+
+  *out_addresses = addresses;
+  return g_steal_pointer (&listener);
+}
+
+static void
+test_probe (void)
+{
+  Owner owner = { 0, };
+  ShoalDialer *dialer = new_dialer (&owner);
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) addresses = NULL;
+  g_autoptr(GSocket) listener = listen_full (&addresses, fillers);
+  gint64 drained;
+  guint accepted = 0;
+
+  g_test_summary ("A probing dial starts another attempt every 50 ms while the first has "
+                  "no answer, so it connects within moments of the path coming back, not "
+                  "at the kernel's next SYN a second later; the spare attempts go");
+
+  shoal_dialer_probe_next (dialer);
+  shoal_dialer_dial (dialer, addresses);
+  iterate_until (NULL, 150);
+  g_assert_null (owner.connection);
+
+  /* The path is back. */
+  g_socket_set_blocking (listener, FALSE);
+  for (;;)
+    {
+      g_autoptr(GSocket) peer = g_socket_accept (listener, NULL, NULL);
+
+      if (peer == NULL)
+        break;
+      accepted++;
+    }
+  g_assert_cmpuint (accepted, >, 0);
+  g_ptr_array_set_size (fillers, 0);
+  drained = g_get_monotonic_time ();
+
+  while (owner.connection == NULL && owner.failed == 0 &&
+         g_get_monotonic_time () - drained < 3 * G_USEC_PER_SEC)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (owner.connection);
+  g_test_message ("connected %.0f ms after the queue was drained",
+                  (g_get_monotonic_time () - drained) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - drained, <, 400 * 1000);
+
+  shoal_dialer_succeeded (dialer);
+  g_assert_false (shoal_dialer_is_busy (dialer));
+  g_clear_object (&owner.connection);
+  shoal_dialer_free (dialer);
+  iterate_until (NULL, 100);
+  g_assert_cmpuint (owner.failed, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -229,6 +322,7 @@ main (int   argc,
   g_test_add_func ("/dialer/connect", test_connect);
   g_test_add_func ("/dialer/refused", test_refused);
   g_test_add_func ("/dialer/cancel", test_cancel);
+  g_test_add_func ("/dialer/probe", test_probe);
 
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  * A peer may be known at several addresses (IPv4, IPv6, link-local on each
  * interface). They are tried one after the other in the order given, which
  * is discovery's order of preference, rather than raced: the first usually
- * answers, and a race would open links that are closed again at once.
+ * answers, and a race would open links that are closed again at once. A
+ * peer just lost is probed: see probe_cb().
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -14,23 +15,65 @@
 #include "shoal-dial.h"
 #include "shoal-peer-private.h"
 
+/* Probes to one address at most in flight at once, and in all: each lives
+ * for MAX_PROBES_IN_FLIGHT intervals, time enough for a LAN's handshake,
+ * while the first attempt keeps the kernel's own retries for slower paths. */
+#define MAX_PROBES_IN_FLIGHT 8
+#define MAX_PROBES 64
+
 typedef struct {
   GSocketClient *client;     /* (owned) */
   GPtrArray     *addresses;  /* (owned) (element-type GInetSocketAddress) */
   guint          next;
   GError        *error;      /* (owned) (nullable) the last address's failure */
+  GMainContext  *context;    /* (owned) */
+  guint          probe_ms;
+  guint          probes_sent;  /* to the current address */
+  GPtrArray     *probes;     /* (owned) (element-type GCancellable) in flight, oldest first */
+  GSource       *probe_timer;  /* (owned) (nullable) */
+  gboolean       returned;
 } DialData;
+
+static void
+stop_probes (DialData *data)
+{
+  if (data->probe_timer != NULL)
+    {
+      g_source_destroy (data->probe_timer);
+      g_clear_pointer (&data->probe_timer, g_source_unref);
+    }
+  for (guint i = 0; i < data->probes->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (data->probes, i));
+  g_ptr_array_set_size (data->probes, 0);
+}
 
 static void
 dial_data_free (DialData *data)
 {
+  stop_probes (data);
+  g_ptr_array_unref (data->probes);
   g_object_unref (data->client);
   g_ptr_array_unref (data->addresses);
   g_clear_error (&data->error);
+  g_main_context_unref (data->context);
   g_free (data);
 }
 
 static void dial_next (GTask *task);
+
+static void
+return_connection (GTask             *task,
+                   GSocketConnection *connection)
+{
+  DialData *data = g_task_get_task_data (task);
+
+  /* The client's timeout was for connecting: a link keeps its own time,
+   * and a socket timeout would end an idle link's reads. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
+  data->returned = TRUE;
+  stop_probes (data);
+  g_task_return_pointer (task, connection, g_object_unref);
+}
 
 static void
 connect_cb (GObject      *source,
@@ -43,17 +86,20 @@ connect_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  /* A probe answered first, and cancelled this attempt. */
+  if (data->returned)
+    return;
+
   if (connection != NULL)
     {
-      /* The client's timeout was for connecting: a link keeps its own time,
-       * and a socket timeout would end an idle link's reads. */
-      g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
-      g_task_return_pointer (task, g_steal_pointer (&connection), g_object_unref);
+      return_connection (task, g_steal_pointer (&connection));
       return;
     }
 
+  stop_probes (data);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      data->returned = TRUE;
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -69,6 +115,63 @@ connect_cb (GObject      *source,
   dial_next (g_steal_pointer (&task));
 }
 
+typedef struct {
+  GTask        *task;         /* (owned) */
+  GCancellable *cancellable;  /* (owned) */
+} Probe;
+
+static void
+probe_connect_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GTask) task = probe->task;
+  g_autoptr(GCancellable) cancellable = probe->cancellable;
+  DialData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  g_free (probe);
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
+  g_ptr_array_remove (data->probes, cancellable);
+  /* A probe that fails says nothing the first attempt will not say. */
+  if (connection != NULL && !data->returned)
+    return_connection (task, g_steal_pointer (&connection));
+}
+
+/* While the first attempt's SYN may be lost in an outage that has just
+ * ended, and the kernel would send it again only a second later, a fresh
+ * attempt every @probe_ms gets through within that long of the path coming
+ * back. */
+static gboolean
+probe_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  DialData *data = g_task_get_task_data (task);
+  Probe *probe;
+
+  if (data->returned || data->probes_sent >= MAX_PROBES)
+    {
+      g_clear_pointer (&data->probe_timer, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (data->probes->len >= MAX_PROBES_IN_FLIGHT)
+    {
+      g_cancellable_cancel (g_ptr_array_index (data->probes, 0));
+      g_ptr_array_remove_index (data->probes, 0);
+    }
+
+  probe = g_new0 (Probe, 1);
+  probe->task = g_object_ref (task);
+  probe->cancellable = g_cancellable_new ();
+  g_ptr_array_add (data->probes, g_object_ref (probe->cancellable));
+  data->probes_sent++;
+  g_socket_client_connect_async (data->client, g_ptr_array_index (data->addresses, data->next - 1),
+                                 probe->cancellable, probe_connect_cb, probe);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 dial_next (GTask *task)
 {
@@ -76,6 +179,7 @@ dial_next (GTask *task)
 
   if (data->next >= data->addresses->len)
     {
+      data->returned = TRUE;
       if (data->error != NULL)
         g_task_return_error (task, g_steal_pointer (&data->error));
       else
@@ -88,12 +192,23 @@ dial_next (GTask *task)
   g_socket_client_connect_async (data->client,
                                  g_ptr_array_index (data->addresses, data->next++),
                                  g_task_get_cancellable (task), connect_cb, task);
+  if (data->probe_ms > 0)
+    {
+      data->probes_sent = 0;
+      data->probe_timer = g_timeout_source_new (data->probe_ms);
+      g_source_set_callback (data->probe_timer, probe_cb, g_object_ref (task), g_object_unref);
+      g_source_set_static_name (data->probe_timer, "[shoal] dial probe");
+      g_source_attach (data->probe_timer, data->context);
+    }
 }
 
 /**
  * shoal_dial_async:
  * @client: the client to connect with
  * @addresses: (element-type GInetSocketAddress): where to try, best first
+ * @probe_ms: 0, or how often to start another attempt at an address while
+ *   the first has no answer: for a peer just lost, whose path may come back
+ *   any moment
  * @cancellable: (nullable): a #GCancellable
  * @callback: called with the first connection made, or the last failure
  * @user_data: for @callback
@@ -103,6 +218,7 @@ dial_next (GTask *task)
 void
 shoal_dial_async (GSocketClient       *client,
                   GPtrArray           *addresses,
+                  guint                probe_ms,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
@@ -112,6 +228,9 @@ shoal_dial_async (GSocketClient       *client,
 
   g_task_set_source_tag (task, shoal_dial_async);
   data->client = g_object_ref (client);
+  data->context = g_main_context_ref_thread_default ();
+  data->probe_ms = probe_ms;
+  data->probes = g_ptr_array_new_with_free_func (g_object_unref);
   /* A copy: the caller's list may change while we dial. */
   data->addresses = g_ptr_array_new_full (addresses->len, g_object_unref);
   for (guint i = 0; i < addresses->len; i++)

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 
 void               shoal_dial_async  (GSocketClient       *client,
                                       GPtrArray           *addresses,
+                                      guint                probe_ms,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);

@@ -19,6 +19,9 @@
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 10000
+/* How often a dial to a peer just lost starts another attempt (see
+ * shoal-dial.c): the link is back within this long of the path. */
+#define PROBE_MS 50
 
 struct _ShoalDialer
 {
@@ -30,6 +33,7 @@ struct _ShoalDialer
   GSource                    *timer;        /* (owned) (nullable) a wait under way */
   GCancellable               *cancellable;  /* (owned) (nullable) the connect in flight */
   gboolean                    dialling;
+  gboolean                    probe_next;   /* the next dial probes */
   guint                       backoff_ms;
   guint                       failures;     /* in a row, since the last success */
 };
@@ -129,10 +133,27 @@ void
 shoal_dialer_dial (ShoalDialer *self,
                    GPtrArray   *addresses)
 {
+  guint probe_ms = self->probe_next ? PROBE_MS : 0;
+
   shoal_dialer_cancel (self);
+  self->probe_next = FALSE;
   self->dialling = TRUE;
   self->cancellable = g_cancellable_new ();
-  shoal_dial_async (self->client, addresses, self->cancellable, dial_cb, self);
+  shoal_dial_async (self->client, addresses, probe_ms, self->cancellable, dial_cb, self);
+}
+
+/**
+ * shoal_dialer_probe_next:
+ * @self: a #ShoalDialer
+ *
+ * Has the next dial probe (shoal_dial_async()): for a peer whose link was
+ * just cut or has gone silent, whose path may come back at any moment. Only
+ * the one dial: one that fails is the peer's absence, for the backoff.
+ */
+void
+shoal_dialer_probe_next (ShoalDialer *self)
+{
+  self->probe_next = TRUE;
 }
 
 /**
@@ -175,6 +196,7 @@ void
 shoal_dialer_failed (ShoalDialer *self)
 {
   shoal_dialer_cancel (self);
+  self->probe_next = FALSE;
   self->backoff_ms = self->backoff_ms == 0 ? BACKOFF_MIN_MS
                                            : MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
   self->failures++;

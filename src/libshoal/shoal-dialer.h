@@ -34,6 +34,7 @@ void         shoal_dialer_schedule     (ShoalDialer                *self,
                                         guint                       at_least_ms);
 void         shoal_dialer_dial         (ShoalDialer                *self,
                                         GPtrArray                  *addresses);
+void         shoal_dialer_probe_next   (ShoalDialer                *self);
 void         shoal_dialer_cancel       (ShoalDialer                *self);
 void         shoal_dialer_succeeded    (ShoalDialer                *self);
 void         shoal_dialer_failed       (ShoalDialer                *self);

@@ -61,6 +61,7 @@ struct _ShoalLink
   gboolean               read_more;       /* the stream may hold bytes the socket does not */
   gboolean               pause_wanted;    /* the consumer is behind */
   gboolean               paused;          /* ...and the link is up: read nothing */
+  gboolean               stalled;         /* the peer's host has been silent (check_stalled()) */
   guint64                ack_due;         /* the highest delivered sequence number to ack */
   guint64                ack_sent;        /* the highest acked on this link */
   GSource               *ack_source;      /* (owned) (nullable) batches acks */
@@ -87,6 +88,7 @@ enum {
   SHOAL_LINK_SIGNAL_ROUND_TRIP,
   SHOAL_LINK_SIGNAL_ACKED,
   SHOAL_LINK_SIGNAL_CLOSED,
+  SHOAL_LINK_SIGNAL_STALLED,
   SHOAL_LINK_N_SIGNALS
 };
 

@@ -234,6 +234,30 @@ shoal_link_protocol_error (ShoalLink   *self,
   shoal_link_abort (self, SHOAL_GOODBYE_PROTOCOL_ERROR, reason);
 }
 
+/* When this host's TCP stack last received the peer's data and any segment
+ * of the peer's (an acknowledgement of ours included), in milliseconds ago,
+ * whether or not this process has read anything; FALSE where it cannot say. */
+static gboolean
+kernel_last_heard (ShoalLink *self,
+                   gint64    *data_ms,
+                   gint64    *segment_ms)
+{
+#ifdef TCP_INFO
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+  struct tcp_info info = { 0, };
+  socklen_t length = sizeof info;
+
+  if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+      length >= G_STRUCT_OFFSET (struct tcp_info, tcpi_last_ack_recv) + sizeof info.tcpi_last_ack_recv)
+    {
+      *data_ms = info.tcpi_last_data_recv;
+      *segment_ms = MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv);
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}
+
 /* How long ago, in microseconds, the peer was last heard by this host's TCP
  * stack, whether or not this process has read it yet; -1 if unknown.
  * While reading, only the peer's data counts: a host whose process is stopped
@@ -243,22 +267,44 @@ shoal_link_protocol_error (ShoalLink   *self,
 static gint64
 kernel_heard_us_ago (ShoalLink *self)
 {
-  GSocket *socket = g_socket_connection_get_socket (self->connection);
-#ifdef TCP_INFO
-  struct tcp_info info = { 0, };
-  socklen_t length = sizeof info;
+  gint64 data_ms, segment_ms;
 
-  if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
-      length >= G_STRUCT_OFFSET (struct tcp_info, tcpi_last_ack_recv) + sizeof info.tcpi_last_ack_recv)
-    return (gint64) (self->paused ? MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv)
-                                  : info.tcpi_last_data_recv) * 1000;
-#endif
+  if (kernel_last_heard (self, &data_ms, &segment_ms))
+    return (self->paused ? segment_ms : data_ms) * 1000;
 
   /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
-  if (!self->paused && (self->read_more || self->frames_waiting ||
-                        g_socket_get_available_bytes (socket) > 0))
+  if (!self->paused &&
+      (self->read_more || self->frames_waiting ||
+       g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0))
     return 0;
   return -1;
+}
+
+/* The path looks broken when not even the peer's host has answered our
+ * PINGs for half the timeout: a busy or stopped peer process still has its
+ * host acknowledge. Said once per silence, so that the owner can try a
+ * fresh connection beside this one (PROTOCOL.md section 11.3). */
+static void
+check_stalled (ShoalLink *self,
+               gint64     timeout_us)
+{
+  gint64 data_ms, segment_ms;
+  gboolean stalled;
+
+  if (!kernel_last_heard (self, &data_ms, &segment_ms))
+    return;
+  stalled = segment_ms * 1000 > timeout_us / 2;
+  if (stalled && !self->stalled)
+    {
+      g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms",
+               self->proven_id, segment_ms);
+      self->stalled = TRUE;
+      g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED], 0);
+    }
+  else if (!stalled)
+    {
+      self->stalled = FALSE;
+    }
 }
 
 gboolean
@@ -310,6 +356,7 @@ shoal_link_heartbeat_cb (gpointer user_data)
 
   shoal_link_queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
   shoal_link_report_traffic (self, FALSE, 0, 0);
+  check_stalled (self, timeout);
   return G_SOURCE_CONTINUE;
 }
 
@@ -414,6 +461,17 @@ shoal_link_class_init (ShoalLinkClass *klass)
   shoal_link_signals[SHOAL_LINK_SIGNAL_ACKED] =
     g_signal_new ("acked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+
+  /**
+   * ShoalLink::stalled:
+   *
+   * Nothing at all, not even an acknowledgement, has come from the peer's
+   * host for half the heartbeat timeout: the path may be broken. Emitted
+   * once per such silence, while the link is up.
+   */
+  shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED] =
+    g_signal_new ("stalled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   /**
    * ShoalLink::closed:

@@ -422,7 +422,7 @@ resolved_cb (GObject      *source,
     }
 
   g_debug ("Connect %s: %u address(es)", request->address, request->found->len);
-  shoal_dial_async (request->mesh->client, request->found, cancellable, dialled_cb, request);
+  shoal_dial_async (request->mesh->client, request->found, 0, cancellable, dialled_cb, request);
 }
 
 /* GLib's parser takes any text before the colon; a host is an IP literal

@@ -99,6 +99,27 @@ link_round_trip_cb (ShoalLink *link,
     shoal_peer_set_round_trip_time (record->peer, usec);
 }
 
+/* The path under the peer's link may be broken: a fresh connection beside
+ * it, probing, is back within moments of the path, where the old one may
+ * wait a whole TCP retransmission (section 11.3). If the old link recovers
+ * first, the new one is the duplicate and goes. */
+static void
+link_stalled_cb (ShoalLink *link,
+                 gpointer   user_data)
+{
+  LinkRecord *record = user_data;
+  ShoalMesh *self = record->mesh;
+  PeerEntry *entry = g_hash_table_lookup (self->entries, record->peer_id);
+
+  if (entry == NULL || entry->link != link)
+    return;
+  entry->dial_beside = TRUE;
+  shoal_dialer_probe_next (entry->dialer);
+  shoal_mesh_maybe_dial_entry (self, entry, 0);
+  if (!shoal_dialer_is_busy (entry->dialer))
+    entry->dial_beside = FALSE;
+}
+
 static void
 adopt_link (ShoalMesh  *self,
             PeerEntry  *entry,
@@ -108,6 +129,7 @@ adopt_link (ShoalMesh  *self,
 
   shoal_source_clear (&entry->relink_source);
   g_clear_pointer (&entry->relink_reason, g_free);
+  entry->dial_beside = FALSE;
   g_set_object (&entry->link, record->link);
   shoal_mesh_delivery_link_adopted (self, entry);
   shoal_mesh_groups_link_adopted (self, entry);
@@ -368,6 +390,9 @@ entry_lost (ShoalMesh   *self,
   g_signal_emit (self, shoal_mesh_signals[SHOAL_MESH_SIGNAL_PEER_DISCONNECTED], 0, entry->peer, code);
   shoal_mesh_hints_peer_lost (self, shoal_peer_get_id (entry->peer));
 
+  /* Cut rather than closed: the path may be back any moment. */
+  if (cut)
+    shoal_dialer_probe_next (entry->dialer);
   if (self->open && (entry->targets->len > 0 || (cut && entry->link_address != NULL)))
     shoal_mesh_maybe_dial_entry (self, entry, 0);
   else
@@ -550,6 +575,7 @@ shoal_mesh_add_link (ShoalMesh    *self,
   g_signal_connect (record->link, "round-trip", G_CALLBACK (link_round_trip_cb), record);
   g_signal_connect (record->link, "closed", G_CALLBACK (link_closed_cb), record);
   g_signal_connect (record->link, "acked", G_CALLBACK (link_acked_cb), record);
+  g_signal_connect (record->link, "stalled", G_CALLBACK (link_stalled_cb), record);
   shoal_link_set_paused (record->link, self->receive_paused);
 
   shoal_link_start (record->link);

@@ -48,6 +48,7 @@ typedef struct {
   gboolean            awaiting;      /* trusted here; the peer's allow-list keeps us out */
   gboolean            said_unreachable; /* logged, until a link comes up */
   gboolean            cut_without_goodbye; /* the link that just closed said nothing */
+  gboolean            dial_beside;   /* the live link stalled: the next dial goes ahead */
   GSource            *relink_source; /* (owned) (nullable) the peer dropped a duplicate link */
   gchar              *relink_reason; /* (owned) (nullable) why, if no link replaces it */
   ShoalOutStream      out;           /* what it was sent and has not acknowledged */

@@ -196,7 +196,11 @@ secured_cb (GObject      *source,
 
   if (error != NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* A connection closed before its first byte is no one's word: a
+       * peer's spare dial (shoal-dial.c), a port scan. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        g_debug ("Link %s failed: %s", securing->outbound ? "out" : "in", error->message);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message ("Link %s failed: %s", securing->outbound ? "out" : "in", error->message);
       /* Before closing, while the connection still knows where it went. */
       if (g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_UNKNOWN_PEER) && self->open &&

@@ -193,9 +193,11 @@ entry_due (gpointer owner)
 {
   PeerEntry *entry = owner;
   g_autoptr(GPtrArray) addresses = shoal_mesh_entry_addresses (entry);
+  gboolean beside = entry->dial_beside;
 
+  entry->dial_beside = FALSE;
   /* The peer may have dialled us while we waited. */
-  if (entry->link != NULL || addresses->len == 0)
+  if ((entry->link != NULL && !beside) || addresses->len == 0)
     return;
 
   g_debug ("Dialling %s (%u address(es))", shoal_peer_get_id (entry->peer), addresses->len);
@@ -266,7 +268,8 @@ shoal_mesh_maybe_dial_entry (ShoalMesh *self,
 {
   const gchar *peer_id = shoal_peer_get_id (entry->peer);
 
-  if (!self->open || entry->link != NULL || shoal_dialer_is_busy (entry->dialer))
+  if (!self->open || (entry->link != NULL && !entry->dial_beside) ||
+      shoal_dialer_is_busy (entry->dialer))
     return;
 
   if (shoal_trust_check (self->trust, peer_id) != SHOAL_TRUST_VERDICT_ACCEPT)

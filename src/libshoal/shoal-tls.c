@@ -322,7 +322,7 @@ peek_cb (GSocket      *socket,
 
   shoal_source_clear (&hs->timeout_source);
   if (n <= 0)
-    g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                              "peer at %s closed the connection before TLS", hs->address);
   else if (first[0] == V1_FRAME_HELLO && (n < 4 || (first[1] == 0 && first[2] == 0 && first[3] == 0)))
     g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_VERSION_MISMATCH,
