@@ -2,7 +2,8 @@
  *
  * The avahi and lan suites both drive tools/lan: they need the same things
  * of the machine, and both wait, bounded, for the processes they start in
- * the hosts to end.
+ * the hosts to end. What only the lan suites share (shoald on each host,
+ * watched over D-Bus) is in shoal-test-lan-host.c and shoal-test-lan-fixture.c.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -127,6 +128,50 @@ flag_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/**
+ * shoal_test_lan_iterate_for:
+ * @ms: how long
+ *
+ * Runs the default main context for @ms, so that the signals from the hosts
+ * are collected meanwhile.
+ */
+void
+shoal_test_lan_iterate_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/**
+ * shoal_test_lan_wait_until:
+ * @condition: (scope call): what to wait for
+ * @user_data: for @condition
+ * @timeout_ms: how long to wait at the most
+ *
+ * Waits until @condition holds, checking it every 20 ms: often enough for
+ * the times the tests print to mean something, and never unbounded.
+ *
+ * Returns: %TRUE if @condition held in time
+ */
+gboolean
+shoal_test_lan_wait_until (ShoalTestLanCondition condition,
+                           gpointer              user_data,
+                           guint                 timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      shoal_test_lan_iterate_for (20);
+    }
+  return TRUE;
+}
+
 static void
 wait_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -190,6 +235,49 @@ communicate_cb (GObject      *source,
 }
 
 /**
+ * shoal_test_lan_communicate:
+ * @process: a process the test started, with stdout piped
+ * @timeout_ms: how long its output may take to end
+ * @output: (out) (transfer full) (optional): what it wrote, "" for nothing
+ *
+ * Reads @process's output to its end, iterating the default main context so
+ * that no signal from a host is held up meanwhile; kills @process if its
+ * output has not ended in time.
+ *
+ * Returns: %TRUE if its output ended in time
+ */
+gboolean
+shoal_test_lan_communicate (GSubprocess  *process,
+                            guint         timeout_ms,
+                            gchar       **output)
+{
+  Communication communication = { FALSE, NULL };
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &communication);
+  timeout_id = g_timeout_add (timeout_ms, flag_cb, &timed_out);
+  while (!communication.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!communication.done)
+    {
+      g_subprocess_force_exit (process);
+      while (!communication.done)
+        g_main_context_iteration (NULL, TRUE);
+      g_free (communication.output);
+      if (output != NULL)
+        *output = g_strdup ("");
+      return FALSE;
+    }
+  g_source_remove (timeout_id);
+  if (output != NULL)
+    *output = communication.output != NULL ? communication.output : g_strdup ("");
+  else
+    g_free (communication.output);
+  return TRUE;
+}
+
+/**
  * shoal_test_lan_run:
  * @launcher: from shoal_test_lan_launcher(), with stdout piped and stderr merged
  * @argv: (array zero-terminated=1): tools/lan and its arguments
@@ -210,36 +298,23 @@ shoal_test_lan_run (GSubprocessLauncher  *launcher,
   g_autoptr(GSubprocess) process = NULL;
   g_autofree gchar *command = g_strjoinv (" ", (gchar **) argv);
   g_autofree gchar *output = NULL;
-  Communication communication = { FALSE, NULL };
-  gboolean timed_out = FALSE;
-  guint timeout_id;
 
   process = g_subprocess_launcher_spawnv (launcher, argv, error);
   if (process == NULL)
     return FALSE;
 
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &communication);
-  timeout_id = g_timeout_add (timeout_ms, flag_cb, &timed_out);
-  while (!communication.done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!communication.done)
+  if (!shoal_test_lan_communicate (process, timeout_ms, &output))
     {
-      g_subprocess_force_exit (process);
-      while (!communication.done)
-        g_main_context_iteration (NULL, TRUE);
-      g_free (communication.output);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s: no answer within %u ms",
                    command, timeout_ms);
       return FALSE;
     }
-  g_source_remove (timeout_id);
-  output = communication.output;
   shoal_test_wait_exit (process, timeout_ms);
 
   if (!g_subprocess_get_successful (process))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed (exit %d): %s", command,
-                   g_subprocess_get_exit_status (process), output != NULL ? output : "");
+                   g_subprocess_get_exit_status (process), output);
       return FALSE;
     }
 
