@@ -7,7 +7,8 @@
  * org.shoal.Shoal1 on that host's session bus (shoal-test-lan-host.c).
  *
  * This file holds the core tests (the mesh, messages, addresses) and main();
- * the others are in test-lan-delivery.c and test-lan-doctor.c, all in one
+ * the others are in test-lan-delivery.c, test-lan-doctor.c and
+ * test-lan-liveness.c, all in one
  * program (test-lan.h).
  *
  * Needs root, iproute2, dbus-daemon and avahi-daemon; without them the
@@ -437,6 +438,10 @@ main (int   argc,
               shoal_test_lan_set_up, test_ipv6_only, shoal_test_lan_tear_down);
   g_test_add ("/lan/many-messages", ShoalTestLanFixture, &lan_four,
               shoal_test_lan_set_up, test_lan_many_messages, shoal_test_lan_tear_down);
+  g_test_add ("/lan/reconnect", ShoalTestLanFixture, &lan_two,
+              shoal_test_lan_set_up, test_lan_reconnect, shoal_test_lan_tear_down);
+  g_test_add ("/lan/liveness-held", ShoalTestLanFixture, &lan_two,
+              shoal_test_lan_set_up, test_lan_liveness_held, shoal_test_lan_tear_down);
   g_test_add ("/lan/network-key", ShoalTestLanFixture, &lan_four,
               shoal_test_lan_set_up, test_lan_network_key, shoal_test_lan_tear_down);
 

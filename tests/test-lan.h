@@ -33,4 +33,10 @@ void test_lan_speak_up                 (ShoalTestLanFixture *fixture,
 void test_lan_no_interface             (ShoalTestLanFixture *fixture,
                                         gconstpointer        data);
 
+/* test-lan-liveness.c: links that break and come back, judged while held */
+void test_lan_reconnect     (ShoalTestLanFixture *fixture,
+                             gconstpointer        user_data);
+void test_lan_liveness_held (ShoalTestLanFixture *fixture,
+                             gconstpointer        user_data);
+
 G_END_DECLS

@@ -1,0 +1,376 @@
+/* test-lan-liveness.c: links that break and come back, and links judged
+ * while their host is behind
+ *
+ * A reset, a blackout shorter than the heartbeat timeout and a shoald
+ * stopped for longer than it (PROTOCOL.md sections 11.3 to 11.5), and a
+ * host whose session bus has stopped taking signals, so that shoald stops
+ * reading its links, while a peer's cable is cut.
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "test-lan.h"
+
+/* A reset link is dialled again at once and is back in a few ms (about 120
+ * ms in a sanitizer build, two TLS handshakes' worth of CPU); the bound
+ * leaves room for two busy cores. */
+#define RESET_BOUND_MS 500
+/* The reconnect test's hosts take 5 s to give a silent peer up, so that a
+ * blackout of 3.5 s is shorter than that by more than a heartbeat interval
+ * whenever it starts, and yet longer than half of it, when a link counts
+ * as stalled (PROTOCOL.md section 11.3). */
+#define HEARTBEAT_TIMEOUT "5000"
+#define BLACKOUT_S "3.5"
+/* A message sent into the blackout arrives within this long of its end: a
+ * stalled link gets a probing dial beside it. TCP's own retransmission of
+ * the old link, backing off from 200 ms, would come 2.7 s or more after
+ * the end, whatever the phase of the heartbeats. */
+#define BLACKOUT_BOUND_MS 700
+/* Longer than the heartbeat timeout: the peers give the stopped node up. */
+#define STOP_MS 7000
+/* A held node still finds a cut peer by its heartbeat timeout. */
+#define HELD_BOUND_MS 10000
+#define HELD_MESSAGES 30
+#define HELD_MESSAGE_SIZE (1024 * 1024)
+
+static void
+send_message (ShoalTestLanHost *from,
+              ShoalTestLanHost *to,
+              GBytes           *payload)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  GVariant *data = g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, payload, TRUE);
+
+  reply = shoal_test_lan_host_call (from, "Send", g_variant_new ("(s@ay)", to->id, data), "(t)",
+                                    &error);
+  g_assert_no_error (error);
+}
+
+/* @host's events about @peer since @from, as a string: "-" for each
+ * PeerDisconnected, "+" for each PeerConnected. */
+static gchar *
+link_history (ShoalTestLanHost *host,
+              ShoalTestLanHost *peer,
+              guint             from)
+{
+  GString *history = g_string_new (NULL);
+
+  for (guint i = from; i < host->events->len; i++)
+    {
+      ShoalTestLanEvent *event = g_ptr_array_index (host->events, i);
+
+      if (g_strcmp0 (event->id, peer->id) != 0)
+        continue;
+      if (event->kind == SHOAL_TEST_LAN_EVENT_DISCONNECTED)
+        g_string_append_c (history, '-');
+      else if (event->kind == SHOAL_TEST_LAN_EVENT_CONNECTED)
+        g_string_append_c (history, '+');
+    }
+  return g_string_free (history, FALSE);
+}
+
+typedef struct
+{
+  ShoalTestLanHost *host;
+  ShoalTestLanHost *peer;
+} Pair;
+
+static gboolean
+linked_both_ways (gpointer user_data)
+{
+  Pair *pair = user_data;
+
+  return shoal_test_lan_host_sees (pair->host, pair->peer) &&
+         shoal_test_lan_host_sees (pair->peer, pair->host);
+}
+
+static void
+test_reset (ShoalTestLanFixture *fixture,
+            ShoalTestLanHost    *h1,
+            ShoalTestLanHost    *h2)
+{
+  for (guint round = 0; round < 3; round++)
+    {
+      guint cursor = h1->events->len;
+      ShoalTestLanEvent *gone, *back;
+
+      shoal_test_lan_do ("reset", h2->name, NULL);
+      gone = shoal_test_lan_wait_event (h1, SHOAL_TEST_LAN_EVENT_DISCONNECTED, h2->id, cursor,
+                                        SHOAL_TEST_LAN_MESH_TIMEOUT_MS);
+      g_assert_nonnull (gone);
+      g_assert_cmpstr (gone->text, ==, "reset");
+      back = shoal_test_lan_wait_event (h1, SHOAL_TEST_LAN_EVENT_CONNECTED, h2->id, cursor,
+                                        SHOAL_TEST_LAN_MESH_TIMEOUT_MS);
+      g_assert_nonnull (back);
+      g_test_message ("reset %u: h1 had h2 back %.1f ms after losing it", round + 1,
+                      (back->time - gone->time) / 1000.0);
+      g_assert_cmpint (back->time - gone->time, <, RESET_BOUND_MS * 1000);
+    }
+}
+
+static void
+test_blackout (ShoalTestLanFixture *fixture,
+               ShoalTestLanHost    *h1,
+               ShoalTestLanHost    *h2)
+{
+  g_autoptr(GBytes) payload = g_bytes_new_static ("into the blackout", 17);
+  g_autoptr(GSubprocess) blackout = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = shoal_test_lan_new_launcher (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  guint cursor1 = h1->events->len, cursor2 = h2->events->len;
+  g_autofree gchar *history1 = NULL;
+  g_autofree gchar *history2 = NULL;
+  gint64 ended;
+  GBytes *received;
+
+  /* The message goes out a moment into the blackout, on the link it is
+   * about to cut off. */
+  blackout = g_subprocess_launcher_spawn (launcher, &error, shoal_test_lan_path (), "blackout",
+                                          h2->name, BLACKOUT_S, NULL);
+  g_assert_no_error (error);
+  shoal_test_lan_iterate_for (300);
+  send_message (h1, h2, payload);
+  g_assert_true (shoal_test_wait_exit (blackout, SHOAL_TEST_LAN_COMMAND_TIMEOUT_MS));
+  g_assert_true (g_subprocess_get_successful (blackout));
+  ended = g_get_monotonic_time ();
+
+  received = shoal_test_lan_wait_message (h2, h1->id, cursor2, NULL);
+  g_assert_nonnull (received);
+  g_assert_cmpmem (g_bytes_get_data (received, NULL), g_bytes_get_size (received),
+                   g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  {
+    ShoalTestLanEvent *event = shoal_test_lan_wait_event (h2, SHOAL_TEST_LAN_EVENT_MESSAGE, h1->id,
+                                                          cursor2, 0);
+
+    g_test_message ("blackout of " BLACKOUT_S " s: the message sent into it arrived %.1f ms "
+                    "after its end", (event->time - ended) / 1000.0);
+    g_assert_cmpint (event->time - ended, <, BLACKOUT_BOUND_MS * 1000);
+  }
+
+  /* Shorter than the heartbeat timeout: nobody was lost, the stalled link
+   * gave way to the new one without a word. */
+  history1 = link_history (h1, h2, cursor1);
+  history2 = link_history (h2, h1, cursor2);
+  g_assert_cmpstr (history1, ==, "");
+  g_assert_cmpstr (history2, ==, "");
+}
+
+static void
+test_stop (ShoalTestLanFixture *fixture,
+           ShoalTestLanHost    *h1,
+           ShoalTestLanHost    *h2)
+{
+  g_autofree gchar *history1 = NULL;
+  g_autofree gchar *history2 = NULL;
+  guint cursor1 = h1->events->len, cursor2 = h2->events->len;
+  Pair pair = { h1, h2 };
+
+  g_subprocess_send_signal (h2->shoald, SIGSTOP);
+  shoal_test_lan_iterate_for (STOP_MS);
+  history1 = link_history (h1, h2, cursor1);
+  g_subprocess_send_signal (h2->shoald, SIGCONT);
+  g_assert_cmpstr (history1, ==, "-");
+  g_clear_pointer (&history1, g_free);
+
+  g_assert_true (shoal_test_lan_wait_until (linked_both_ways, &pair,
+                                            SHOAL_TEST_LAN_MESH_TIMEOUT_MS));
+  shoal_test_lan_iterate_for (1000);
+  g_assert_true (linked_both_ways (&pair));
+
+  /* h1 gave h2 up once and took it back once. h2, waking, may find its
+   * link gone (said once) and the new one (said once), in that order: it
+   * never announces a link h1 had already abandoned. */
+  history1 = link_history (h1, h2, cursor1);
+  history2 = link_history (h2, h1, cursor2);
+  g_test_message ("stopped for %u ms: h1 saw h2 \"%s\", h2 saw h1 \"%s\"", STOP_MS, history1,
+                  history2);
+  g_assert_cmpstr (history1, ==, "-+");
+  g_assert_true (g_str_equal (history2, "") || g_str_equal (history2, "-+"));
+}
+
+void
+test_lan_reconnect (ShoalTestLanFixture *fixture,
+                    gconstpointer        user_data)
+{
+  ShoalTestLanHost *h1 = &fixture->hosts[1];
+  ShoalTestLanHost *h2 = &fixture->hosts[2];
+  ShoalTestLanMesh mesh;
+
+  g_test_summary ("A reset link is back at once; a blackout shorter than the heartbeat timeout "
+                  "loses nobody and its messages arrive within moments of its end; a shoald "
+                  "stopped past the timeout comes back to one new link per peer, announcing "
+                  "none that its peers had abandoned");
+  if (shoal_test_lan_fail_if_unable ())
+    return;
+
+  for (guint i = 1; i <= 2; i++)
+    {
+      ShoalTestLanHost *host = &fixture->hosts[i];
+      g_autofree gchar *config = g_build_filename (host->dir, "shoal.conf", NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_file_set_contents (config, "[shoal]\nheartbeat-timeout=" HEARTBEAT_TIMEOUT "\n", -1, &error);
+      g_assert_no_error (error);
+      shoal_test_lan_host_set_options (host, (const gchar *[]) { "--config", config, NULL });
+    }
+  shoal_test_lan_start_hosts (fixture, 1, 2);
+  shoal_test_lan_mesh_init (&mesh, fixture, 1, 2);
+  shoal_test_lan_mesh_wait (&mesh);
+
+  test_reset (fixture, h1, h2);
+  shoal_test_lan_mesh_wait (&mesh);
+  test_blackout (fixture, h1, h2);
+  test_stop (fixture, h1, h2);
+}
+
+/* The session bus daemon of @host, stopped or continued. */
+static void
+signal_session_bus (ShoalTestLanHost *host,
+                    gint              signum)
+{
+  g_autofree gchar *pid_file = g_build_filename (host->dir, "session.pid", NULL);
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 pid;
+
+  g_file_get_contents (pid_file, &contents, NULL, &error);
+  g_assert_no_error (error);
+  pid = g_ascii_strtoll (contents, NULL, 10);
+  g_assert_cmpint (pid, >, 1);
+  g_assert_cmpint (kill ((pid_t) pid, signum), ==, 0);
+}
+
+typedef struct
+{
+  ShoalTestLanHost *host;
+  const gchar      *needle;
+} LogWait;
+
+static gboolean
+log_has (gpointer user_data)
+{
+  LogWait *wait = user_data;
+
+  return shoal_test_lan_host_log_count (wait->host, wait->needle) > 0;
+}
+
+typedef struct
+{
+  ShoalTestLanHost *host;
+  const gchar      *id;
+  guint             from;
+  guint             count;
+} MessagesWait;
+
+static gboolean
+messages_arrived (gpointer user_data)
+{
+  MessagesWait *wait = user_data;
+  guint n = 0;
+
+  for (guint i = wait->from; i < wait->host->events->len; i++)
+    {
+      ShoalTestLanEvent *event = g_ptr_array_index (wait->host->events, i);
+
+      if (event->kind == SHOAL_TEST_LAN_EVENT_MESSAGE && g_strcmp0 (event->id, wait->id) == 0)
+        n++;
+    }
+  return n >= wait->count;
+}
+
+void
+test_lan_liveness_held (ShoalTestLanFixture *fixture,
+                        gconstpointer        user_data)
+{
+  ShoalTestLanHost *h1 = &fixture->hosts[1];
+  ShoalTestLanHost *h2 = &fixture->hosts[2];
+  g_autofree gchar *lost = NULL;
+  g_autofree guint8 *data = g_malloc0 (HELD_MESSAGE_SIZE);
+  ShoalTestLanMesh mesh;
+  LogWait held = { h1, "The bus is behind" };
+  LogWait gone = { h1, NULL };
+  MessagesWait all = { h1, NULL, 0, HELD_MESSAGES };
+  guint cursor;
+  gint64 cut;
+
+  g_test_summary ("A shoald whose bus is behind stops reading its links, and still finds a "
+                  "peer whose cable is cut by the heartbeat timeout; once the bus takes "
+                  "signals again every message arrives, each once");
+  if (shoal_test_lan_fail_if_unable ())
+    return;
+
+  shoal_test_lan_start_hosts (fixture, 1, 2);
+  shoal_test_lan_mesh_init (&mesh, fixture, 1, 2);
+  shoal_test_lan_mesh_wait (&mesh);
+  cursor = h1->events->len;
+  all.id = h2->id;
+  all.from = cursor;
+
+  /* h1's bus takes nothing more: shoald's signals pile up until it holds. */
+  signal_session_bus (h1, SIGSTOP);
+  for (guint i = 0; i < HELD_MESSAGES; i++)
+    {
+      g_autoptr(GBytes) payload = NULL;
+
+      data[0] = (guint8) i;
+      payload = g_bytes_new (data, HELD_MESSAGE_SIZE);
+      send_message (h2, h1, payload);
+    }
+  if (!shoal_test_lan_wait_until (log_has, &held, SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS))
+    {
+      signal_session_bus (h1, SIGCONT);
+      shoal_test_lan_host_dump_log (h1);
+      g_error ("shoald on h1 never held its links for its bus");
+    }
+
+  cut = g_get_monotonic_time ();
+  shoal_test_lan_do ("link-down", h2->name, NULL);
+  lost = g_strdup_printf ("Disconnected from %s", h2->id);
+  gone.needle = lost;
+  if (!shoal_test_lan_wait_until (log_has, &gone, HELD_BOUND_MS))
+    {
+      signal_session_bus (h1, SIGCONT);
+      shoal_test_lan_host_dump_log (h1);
+      g_error ("h1, holding, did not find h2 lost within %u ms of its cable being cut",
+               HELD_BOUND_MS);
+    }
+  g_test_message ("h1, holding, logged h2 lost after %.1f s",
+                  (g_get_monotonic_time () - cut) / 1e6);
+
+  signal_session_bus (h1, SIGCONT);
+  shoal_test_lan_do ("link-up", h2->name, NULL);
+  shoal_test_lan_mesh_wait (&mesh);
+
+  g_assert_true (shoal_test_lan_wait_until (messages_arrived, &all,
+                                            SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS));
+  shoal_test_lan_iterate_for (500);
+  {
+    gboolean seen[HELD_MESSAGES] = { FALSE, };
+    guint n = 0;
+
+    for (guint i = cursor; i < h1->events->len; i++)
+      {
+        ShoalTestLanEvent *event = g_ptr_array_index (h1->events, i);
+        const guint8 *bytes;
+
+        if (event->kind != SHOAL_TEST_LAN_EVENT_MESSAGE || g_strcmp0 (event->id, h2->id) != 0)
+          continue;
+        g_assert_cmpuint (g_bytes_get_size (event->payload), ==, HELD_MESSAGE_SIZE);
+        bytes = g_bytes_get_data (event->payload, NULL);
+        g_assert_cmpuint (bytes[0], <, HELD_MESSAGES);
+        g_assert_false (seen[bytes[0]]);
+        seen[bytes[0]] = TRUE;
+        n++;
+      }
+    g_assert_cmpuint (n, ==, HELD_MESSAGES);
+  }
+}
