@@ -234,13 +234,16 @@ shoal_link_protocol_error (ShoalLink   *self,
   shoal_link_abort (self, SHOAL_GOODBYE_PROTOCOL_ERROR, reason);
 }
 
-/* When this host's TCP stack last received the peer's data and any segment
- * of the peer's (an acknowledgement of ours included), in milliseconds ago,
- * whether or not this process has read anything; FALSE where it cannot say. */
+/* What this host's TCP stack says of the connection, whether or not this
+ * process has read anything: when it last received the peer's data and any
+ * segment of the peer's (an acknowledgement of ours included), in
+ * milliseconds ago, and whether data of ours has gone unacknowledged long
+ * enough for a retransmission timeout to fire. FALSE where it cannot say. */
 static gboolean
 kernel_last_heard (ShoalLink *self,
                    gint64    *data_ms,
-                   gint64    *segment_ms)
+                   gint64    *segment_ms,
+                   gboolean  *retransmitting)
 {
 #ifdef TCP_INFO
   GSocket *socket = g_socket_connection_get_socket (self->connection);
@@ -252,6 +255,7 @@ kernel_last_heard (ShoalLink *self,
     {
       *data_ms = info.tcpi_last_data_recv;
       *segment_ms = MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv);
+      *retransmitting = info.tcpi_unacked > 0 && info.tcpi_retransmits > 0;
       return TRUE;
     }
 #endif
@@ -268,8 +272,9 @@ static gint64
 kernel_heard_us_ago (ShoalLink *self)
 {
   gint64 data_ms, segment_ms;
+  gboolean retransmitting;
 
-  if (kernel_last_heard (self, &data_ms, &segment_ms))
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting))
     return (self->paused ? segment_ms : data_ms) * 1000;
 
   /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
@@ -281,19 +286,22 @@ kernel_heard_us_ago (ShoalLink *self)
 }
 
 /* The path looks broken when not even the peer's host has answered our
- * PINGs for half the timeout: a busy or stopped peer process still has its
- * host acknowledge. Said once per silence, so that the owner can try a
- * fresh connection beside this one (PROTOCOL.md section 11.3). */
+ * PINGs for half the timeout, and TCP has had to send them again: a busy or
+ * stopped peer process still has its host acknowledge, and a process of
+ * ours that was too busy to send anything expects no acknowledgement.
+ * Said once per silence, so that the owner can try a fresh connection
+ * beside this one (PROTOCOL.md section 11.3). */
 static void
 check_stalled (ShoalLink *self,
                gint64     timeout_us)
 {
   gint64 data_ms, segment_ms;
+  gboolean retransmitting;
   gboolean stalled;
 
-  if (!kernel_last_heard (self, &data_ms, &segment_ms))
+  if (!kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting))
     return;
-  stalled = segment_ms * 1000 > timeout_us / 2;
+  stalled = retransmitting && segment_ms * 1000 > timeout_us / 2;
   if (stalled && !self->stalled)
     {
       g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms",
