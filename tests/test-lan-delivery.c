@@ -17,17 +17,21 @@
 
 #include "test-lan.h"
 
+/* The times below are when this test's main loop got the signal. With
+ * sanitizer-built hosts and a sanitizer-built test carrying the stream,
+ * that lags what shoald did by seconds: a SIGKILL's reset, which shoald
+ * sees at once, is printed 1.2 to 1.9 s late, and a cut found 2.7 s after
+ * it by shoald's own log was printed at 7.0 and 9.8 s. So the bounds are
+ * loose, and the reasons say what happened. */
+
 /* A goodbye is seen at once: its reason, "shutdown", says it was the
  * goodbye and not the liveness timeout; the bound only that it came
- * promptly (25 ms in a plain build, while sanitizer-built hosts on two busy
- * cores have taken 2.8 s). */
+ * promptly (25 ms in a plain build). */
 #define GOODBYE_BOUND_MS 4000
 /* The default liveness timeout is 2.5 s, checked on every 0.5 s heartbeat
  * tick. The bound says the peer was found out by the timeout rather than
- * never (the write-stall timeout, 30 s, would say "took nothing"). Four
- * sanitizer-built hosts on two cores have taken from 2.8 to 15.3 s where a
- * plain build takes 2.5 s: the spread is a defect of its own, still open
- * (the test prints each figure), not a reason for this test to fail. */
+ * never (the write-stall timeout, 30 s, would say "took nothing"). A plain
+ * build prints 2.4 to 3.0 s. */
 #define LIVENESS_BOUND_MS 25000
 
 /* Send from @from to @to, without waiting for the answer. */
