@@ -596,6 +596,31 @@ shoal_mesh_links_snapshot (ShoalMesh *self)
   return links;
 }
 
+/* Every link with @peer_id, not only the one its entry holds: a crossing
+ * dial's link may be up but not adopted, or still exchanging hellos, when a
+ * person refuses the peer, and would otherwise be adopted a moment later. */
+void
+shoal_mesh_close_links_of (ShoalMesh        *self,
+                           const gchar      *peer_id,
+                           ShoalGoodbyeCode  code,
+                           const gchar      *message)
+{
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      LinkRecord *record = value;
+
+      if (g_strcmp0 (record->peer_id, peer_id) == 0)
+        g_ptr_array_add (links, g_object_ref (key));
+    }
+  for (guint i = 0; i < links->len; i++)
+    shoal_link_close (g_ptr_array_index (links, i), code, message);
+}
+
 void
 shoal_mesh_abort_all_links (ShoalMesh *self)
 {

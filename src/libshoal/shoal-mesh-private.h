@@ -240,6 +240,10 @@ void       shoal_mesh_entry_set_identity      (ShoalMesh          *self,
                                                PeerEntry          *entry,
                                                const gchar        *fingerprint);
 GPtrArray *shoal_mesh_links_snapshot          (ShoalMesh          *self);
+void       shoal_mesh_close_links_of          (ShoalMesh          *self,
+                                               const gchar        *peer_id,
+                                               ShoalGoodbyeCode    code,
+                                               const gchar        *message);
 void       shoal_mesh_abort_all_links         (ShoalMesh          *self);
 void       shoal_mesh_end_replacements        (ShoalMesh          *self);
 

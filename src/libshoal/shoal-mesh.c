@@ -635,10 +635,9 @@ shoal_mesh_trust_changed (ShoalMesh   *self,
       entry->awaiting = FALSE;
       shoal_dialer_cancel (entry->dialer);
       shoal_mesh_entry_update_state (entry);
-      if (entry->link != NULL)
-        shoal_link_close (entry->link, SHOAL_GOODBYE_NOT_TRUSTED, "untrusted");
-      else
-        shoal_mesh_entry_check_gone (self, entry);
+      shoal_mesh_close_links_of (self, peer_id, SHOAL_GOODBYE_NOT_TRUSTED, "untrusted");
+      if (entry->link == NULL)
+        shoal_mesh_entry_check_gone (self, entry);  /* may free @entry */
       break;
 
     case SHOAL_TRUST_VERDICT_PENDING:
