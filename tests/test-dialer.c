@@ -275,7 +275,8 @@ test_probe (void)
 
   g_test_summary ("A probing dial starts another attempt every 50 ms while the first has "
                   "no answer, so it connects within moments of the path coming back, not "
-                  "at the kernel's next SYN a second later; the spare attempts go");
+                  "at the kernel's next SYN a second later; the spare attempts, the first "
+                  "included, go");
 
   shoal_dialer_probe_next (dialer);
   shoal_dialer_dial (dialer, addresses);
@@ -306,6 +307,21 @@ test_probe (void)
 
   shoal_dialer_succeeded (dialer);
   g_assert_false (shoal_dialer_is_busy (dialer));
+
+  /* The winner is the only connection that ever arrives: the first attempt
+   * and the other probes were ended, not left to the kernel's next SYN. */
+  iterate_until (NULL, 1500);
+  accepted = 0;
+  for (;;)
+    {
+      g_autoptr(GSocket) peer = g_socket_accept (listener, NULL, NULL);
+
+      if (peer == NULL)
+        break;
+      accepted++;
+    }
+  g_assert_cmpuint (accepted, ==, 1);
+
   g_clear_object (&owner.connection);
   shoal_dialer_free (dialer);
   iterate_until (NULL, 100);

@@ -27,6 +27,9 @@ typedef struct {
   guint          next;
   GError        *error;      /* (owned) (nullable) the last address's failure */
   GMainContext  *context;    /* (owned) */
+  GCancellable  *outer;      /* (owned) (nullable) the caller's */
+  gulong         outer_id;
+  GCancellable  *first;      /* (owned) (nullable) the address's first attempt */
   guint          probe_ms;
   guint          probes_sent;  /* to the current address */
   GPtrArray     *probes;     /* (owned) (element-type GCancellable) in flight, oldest first */
@@ -51,6 +54,10 @@ static void
 dial_data_free (DialData *data)
 {
   stop_probes (data);
+  if (data->outer != NULL)
+    g_cancellable_disconnect (data->outer, data->outer_id);
+  g_clear_object (&data->outer);
+  g_clear_object (&data->first);
   g_ptr_array_unref (data->probes);
   g_object_unref (data->client);
   g_ptr_array_unref (data->addresses);
@@ -72,6 +79,8 @@ return_connection (GTask             *task,
   g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
   data->returned = TRUE;
   stop_probes (data);
+  /* A probe may have won: the first attempt is not needed any more. */
+  g_cancellable_cancel (data->first);
   g_task_return_pointer (task, connection, g_object_unref);
 }
 
@@ -189,9 +198,15 @@ dial_next (GTask *task)
       return;
     }
 
+  /* Its own cancellable, so that a probe that wins can end it; the
+   * caller's cancels it too (outer_cancelled_cb()). */
+  g_clear_object (&data->first);
+  data->first = g_cancellable_new ();
+  if (data->outer != NULL && g_cancellable_is_cancelled (data->outer))
+    g_cancellable_cancel (data->first);
   g_socket_client_connect_async (data->client,
                                  g_ptr_array_index (data->addresses, data->next++),
-                                 g_task_get_cancellable (task), connect_cb, task);
+                                 data->first, connect_cb, task);
   if (data->probe_ms > 0)
     {
       data->probes_sent = 0;
@@ -200,6 +215,16 @@ dial_next (GTask *task)
       g_source_set_static_name (data->probe_timer, "[shoal] dial probe");
       g_source_attach (data->probe_timer, data->context);
     }
+}
+
+static void
+outer_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  DialData *data = user_data;
+
+  if (data->first != NULL)
+    g_cancellable_cancel (data->first);
 }
 
 /**
@@ -231,6 +256,12 @@ shoal_dial_async (GSocketClient       *client,
   data->context = g_main_context_ref_thread_default ();
   data->probe_ms = probe_ms;
   data->probes = g_ptr_array_new_with_free_func (g_object_unref);
+  if (cancellable != NULL)
+    {
+      data->outer = g_object_ref (cancellable);
+      data->outer_id = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled_cb),
+                                              data, NULL);
+    }
   /* A copy: the caller's list may change while we dial. */
   data->addresses = g_ptr_array_new_full (addresses->len, g_object_unref);
   for (guint i = 0; i < addresses->len; i++)
