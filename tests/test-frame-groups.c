@@ -211,6 +211,56 @@ test_group_round_trip (void)
   }
 }
 
+/* What a link does: the name of the frame before is handed back in. */
+static void
+test_group_name_reused (void)
+{
+  static const guint8 with_nul[] = { 0, 0, 0, 0, 0, 0, 0, 4, 3, 'a', 'b', 0, 'x' };
+  static const guint8 bad_utf8[] = { 0, 0, 0, 0, 0, 0, 0, 5, 2, 0xc3, 0x28 };
+  g_autoptr(GBytes) payload = g_bytes_new_static ("hi", 2);
+  g_autoptr(GBytes) first = group_frame (1, "ab", payload);
+  g_autoptr(GBytes) again = group_frame (2, "ab", payload);
+  g_autoptr(GBytes) other = group_frame (3, "abc", payload);
+  g_autoptr(GBytes) first_body = frame_body (first);
+  g_autoptr(GBytes) again_body = frame_body (again);
+  g_autoptr(GBytes) other_body = frame_body (other);
+  g_autoptr(GBytes) nul_body = g_bytes_new_static (with_nul, sizeof with_nul);
+  g_autoptr(GBytes) bad_body = g_bytes_new_static (bad_utf8, sizeof bad_utf8);
+  g_autofree gchar *group = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *kept;
+  guint64 seq = 0;
+
+  g_test_summary ("Decoding with the name of the frame before keeps that very string "
+                  "when the group is the same, replaces it when it differs, and still "
+                  "refuses a name that only starts like it");
+
+  g_assert_true (shoal_frame_decode_group (first_body, &seq, &group, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (group, ==, "ab");
+  kept = group;
+
+  g_assert_true (shoal_frame_decode_group (again_body, &seq, &group, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seq, ==, 2);
+  g_assert_true (group == kept);
+
+  /* "ab", a NUL, then "x" as the payload: "ab" must not match it. */
+  g_assert_false (shoal_frame_decode_group (nul_body, &seq, &group, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  g_assert_true (group == kept);
+
+  g_assert_true (shoal_frame_decode_group (other_body, &seq, &group, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seq, ==, 3);
+  g_assert_cmpstr (group, ==, "abc");
+
+  g_assert_false (shoal_frame_decode_group (bad_body, &seq, &group, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_assert_cmpstr (group, ==, "abc");
+}
+
 static void
 test_group_malformed (void)
 {
@@ -584,6 +634,7 @@ main (int    argc,
   g_test_add_func ("/frame-groups/membership/malformed", test_membership_malformed);
   g_test_add_func ("/frame-groups/group/round-trip", test_group_round_trip);
   g_test_add_func ("/frame-groups/group/malformed", test_group_malformed);
+  g_test_add_func ("/frame-groups/group/name-reused", test_group_name_reused);
   g_test_add_func ("/frame-groups/hello/round-trip", test_hello_round_trip);
   g_test_add_func ("/frame-groups/hello/largest", test_hello_largest);
   g_test_add_func ("/frame-groups/hello/malformed", test_hello_malformed);

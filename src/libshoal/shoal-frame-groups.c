@@ -155,7 +155,12 @@ shoal_frame_group_prefix (guint8      *out,
  * shoal_frame_decode_group:
  * @body: a GROUP frame's body
  * @out_seq: (out) (optional): the message's sequence number
- * @out_group: (out) (optional) (transfer full): the group it was sent to
+ * @inout_group: (inout) (optional) (transfer full): on entry %NULL, or the
+ *   name this returned for the frame before; on return the group this one
+ *   was sent to. A name the frame before named already is kept as it is,
+ *   neither copied nor judged again: a stream of messages to one group
+ *   costs one copy of its name, not one per message. Left as it was when
+ *   the body is refused.
  * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
  * @error: return location for a %SHOAL_ERROR_PROTOCOL error
  *
@@ -165,7 +170,7 @@ shoal_frame_group_prefix (guint8      *out,
 gboolean
 shoal_frame_decode_group (GBytes   *body,
                           guint64  *out_seq,
-                          gchar   **out_group,
+                          gchar   **inout_group,
                           GBytes  **out_payload,
                           GError  **error)
 {
@@ -174,6 +179,7 @@ shoal_frame_decode_group (GBytes   *body,
   guint64 seq_be;
   gsize length;
   const gchar *name;
+  gboolean known;
 
   g_return_val_if_fail (body != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -203,7 +209,9 @@ shoal_frame_decode_group (GBytes   *body,
                    G_GSIZE_FORMAT, length, size);
       return FALSE;
     }
-  if (!shoal_frame_group_name_is_valid (name, length))
+  known = inout_group != NULL && *inout_group != NULL &&
+          strlen (*inout_group) == length && memcmp (*inout_group, name, length) == 0;
+  if (!known && !shoal_frame_group_name_is_valid (name, length))
     {
       g_autofree gchar *escaped = escape_name (name, length);
 
@@ -214,8 +222,11 @@ shoal_frame_decode_group (GBytes   *body,
 
   if (out_seq != NULL)
     *out_seq = GUINT64_FROM_BE (seq_be);
-  if (out_group != NULL)
-    *out_group = g_strndup (name, length);
+  if (inout_group != NULL && !known)
+    {
+      g_free (*inout_group);
+      *inout_group = g_strndup (name, length);
+    }
   if (out_payload != NULL)
     *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_SEQ_SIZE + 1 + length,
                                            size - SHOAL_FRAME_SEQ_SIZE - 1 - length);

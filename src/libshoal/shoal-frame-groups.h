@@ -43,7 +43,7 @@ gsize     shoal_frame_group_prefix        (guint8       *out,
                                            gsize         payload_size);
 gboolean  shoal_frame_decode_group        (GBytes       *body,
                                            guint64      *out_seq,
-                                           gchar       **out_group,
+                                           gchar       **inout_group,
                                            GBytes      **out_payload,
                                            GError      **error);
 gboolean  shoal_frame_hello_groups        (GVariant     *value,

@@ -269,7 +269,11 @@ shoal_link_process_frames (ShoalLink *self,
         case SHOAL_FRAME_GROUP:
           {
             g_autoptr(GBytes) payload = NULL;
-            g_autofree gchar *group = NULL;
+            /* Messages to one group come in runs: its name is copied and
+             * judged once per run, not once per message. Taken out of the
+             * link while in use: a nested main loop in the consumer may
+             * read this link's next frames meanwhile. */
+            g_autofree gchar *group = g_steal_pointer (&self->last_group);
             guint64 seq = 0;
 
             if (!shoal_frame_decode_group (body, &seq, &group, &payload, &error))
@@ -281,6 +285,8 @@ shoal_link_process_frames (ShoalLink *self,
             *bytes += g_bytes_get_size (payload);
             if (self->receive_func != NULL && !self->goodbye_queued)
               self->receive_func (self->receive_data, header.type, seq, payload, group);
+            if (self->last_group == NULL)
+              self->last_group = g_steal_pointer (&group);
           }
           break;
 

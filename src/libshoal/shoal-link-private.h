@@ -67,6 +67,7 @@ struct _ShoalLink
   GSource               *ack_source;      /* (owned) (nullable) batches acks */
   gboolean               frames_waiting;  /* whole frames read but not handled, while paused */
   gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
+  gchar                 *last_group;      /* (owned) (nullable) the group the last GROUP frame named */
   gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */
   guint64                sent_messages;   /* written since the last traffic signal */
   guint64                sent_bytes;
