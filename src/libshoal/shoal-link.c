@@ -285,31 +285,30 @@ kernel_heard_us_ago (ShoalLink *self)
   return -1;
 }
 
-/* The path looks broken when not even the peer's host has answered our
- * PINGs for half the timeout, and TCP has had to send them again: a busy or
- * stopped peer process still has its host acknowledge, and a process of
- * ours that was too busy to send anything expects no acknowledgement.
- * Said once per silence, so that the owner can try a fresh connection
- * beside this one (PROTOCOL.md section 11.3). */
+/* The path looks broken when not even the peer's host has answered for a
+ * heartbeat interval, in which it would have sent a PING or acknowledged
+ * ours, and TCP has had to send something of ours again: a busy or stopped
+ * peer process still has its host acknowledge, and a process of ours that
+ * was too busy to send anything expects no acknowledgement. Said once per
+ * silence, so that the owner can try a fresh connection beside this one
+ * (PROTOCOL.md section 11.3). */
 static void
-check_stalled (ShoalLink *self,
-               gint64     timeout_us)
+check_stalled (ShoalLink *self)
 {
   gint64 data_ms, segment_ms;
   gboolean retransmitting;
-  gboolean stalled;
 
-  if (!kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting))
-    return;
-  stalled = retransmitting && segment_ms * 1000 > timeout_us / 2;
-  if (stalled && !self->stalled)
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting) &&
+      retransmitting && segment_ms >= self->config.heartbeat_interval_ms)
     {
-      g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms",
-               self->proven_id, segment_ms);
+      if (self->stalled)
+        return;
+      g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms "
+               "while TCP sends again", self->proven_id, segment_ms);
       self->stalled = TRUE;
       g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED], 0);
     }
-  else if (!stalled)
+  else
     {
       self->stalled = FALSE;
     }
@@ -364,7 +363,7 @@ shoal_link_heartbeat_cb (gpointer user_data)
 
   shoal_link_queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
   shoal_link_report_traffic (self, FALSE, 0, 0);
-  check_stalled (self, timeout);
+  check_stalled (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -475,8 +474,8 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * ShoalLink::stalled:
    *
    * Nothing at all, not even an acknowledgement, has come from the peer's
-   * host for half the heartbeat timeout: the path may be broken. Emitted
-   * once per such silence, while the link is up.
+   * host for a heartbeat interval while TCP sends data again: the path may
+   * be broken. Emitted once per such silence, while the link is up.
    */
   shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED] =
     g_signal_new ("stalled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
