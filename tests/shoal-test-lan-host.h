@@ -52,7 +52,7 @@ typedef struct
   gchar           *name;        /* "h1" */
   gchar           *dir;         /* LAN_ROOT/h1 */
   GDBusConnection *bus;         /* (owned) the host's session bus */
-  guint            subscription;
+  guint            subscriptions[3];  /* one per signal recorded */
   GPtrArray       *events;      /* (element-type ShoalTestLanEvent) */
   GSubprocess     *shoald;      /* (owned) (nullable) the running daemon */
   gchar           *log;         /* (owned) (nullable) its output */
