@@ -92,6 +92,18 @@ entry_dial_failed (PeerEntry   *entry,
 {
   ShoalMesh *self = entry->mesh;
 
+  /* A dial beside a live link (one that stalled, or crossing the peer's
+   * own dial) says nothing against the peer: it is linked. Counted as a
+   * failure, it would hold back the redial after a later cut by a backoff
+   * (section 11.3: the first redial goes out at once). */
+  if (entry->link != NULL)
+    {
+      g_debug ("Peer %s: a dial beside its link failed: %s", shoal_peer_get_id (entry->peer),
+               why != NULL ? why : "no reason given");
+      shoal_dialer_cancel (entry->dialer);
+      return;
+    }
+
   shoal_dialer_failed (entry->dialer);
   if (why != NULL)
     shoal_peer_set_last_error (entry->peer, why);
