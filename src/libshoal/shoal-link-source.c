@@ -57,8 +57,10 @@ shoal_link_flush (ShoalLink *self)
     }
 }
 
-/* Reports what was read in this dispatch and what was written since the
- * last report: one signal per batch, never per frame. */
+/* Reports what was handed on in this dispatch and what was written since
+ * the last report: one signal per batch, never per frame. Frames read in an
+ * earlier dispatch and handed on in this one (the link was held, or had its
+ * share) count now, though nothing new was heard. */
 void
 shoal_link_report_traffic (ShoalLink *self,
                            gboolean   heard,
@@ -68,7 +70,7 @@ shoal_link_report_traffic (ShoalLink *self,
   guint64 messages_out = self->sent_messages;
   guint64 bytes_out = self->sent_bytes;
 
-  if (self->state == LINK_STATE_CLOSED || (!heard && messages_out == 0))
+  if (self->state == LINK_STATE_CLOSED || (!heard && messages_in == 0 && messages_out == 0))
     return;
 
   self->sent_messages = 0;

@@ -438,7 +438,7 @@ shoal_link_class_init (ShoalLinkClass *klass)
 
   /**
    * ShoalLink::traffic:
-   * @messages_in: data frames received since the last emission
+   * @messages_in: data frames handed on since the last emission
    * @bytes_in: their payload bytes
    * @messages_out: data frames written since the last emission
    * @bytes_out: their payload bytes
