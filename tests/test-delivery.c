@@ -339,6 +339,144 @@ test_burst (Fixture       *f,
   assert_counted (f, count);
 }
 
+/* Shares: a receiver whose consumer is slow, fed by a flooding sender and
+ * a light one, holding as shoald does while the bus catches up. */
+typedef struct {
+  Fixture   *f;
+  ShoalNode *light;          /* (owned) */
+  guint      flood_handled;
+  guint      light_handled;
+  guint      flood_at_light; /* flood messages handed on before the light peer's last */
+  guint      since_release;
+  gint64     last_tick;
+  gint64     longest_gap;    /* µs between two turns of the receiver's main loop */
+} Shares;
+
+#define SHARES_FLOOD 3000
+#define SHARES_LIGHT 10
+#define SHARES_COST_US 100
+#define SHARES_HOLD_EVERY 1024
+
+static gboolean
+shares_release_cb (gpointer data)
+{
+  shoal_node_release_messages (SHOAL_NODE (data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shares_received_cb (ShoalNode *node,
+                    ShoalPeer *peer,
+                    GBytes    *payload,
+                    gboolean   broadcast,
+                    Shares    *shares)
+{
+  gint64 until = g_get_monotonic_time () + SHARES_COST_US;
+
+  /* A consumer for which each message costs, as a D-Bus signal does. */
+  while (g_get_monotonic_time () < until)
+    ;
+
+  if (g_str_equal (shoal_peer_get_id (peer), shoal_node_get_id (shares->light)))
+    {
+      if (++shares->light_handled == SHARES_LIGHT)
+        shares->flood_at_light = shares->flood_handled;
+    }
+  else
+    {
+      shares->flood_handled++;
+    }
+
+  if (++shares->since_release == SHARES_HOLD_EVERY)
+    {
+      shares->since_release = 0;
+      shoal_node_hold_messages (node);
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, shares_release_cb, g_object_ref (node), g_object_unref);
+    }
+}
+
+static gboolean
+shares_tick_cb (gpointer data)
+{
+  Shares *shares = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (shares->last_tick != 0)
+    shares->longest_gap = MAX (shares->longest_gap, now - shares->last_tick);
+  shares->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+shares_done (gpointer data)
+{
+  Shares *shares = data;
+
+  return shares->flood_handled == SHARES_FLOOD && shares->light_handled == SHARES_LIGHT;
+}
+
+static gboolean
+light_linked (gpointer data)
+{
+  Shares *shares = data;
+
+  return shoal_test_node_sees (shares->light, shares->f->receiver) &&
+         shoal_test_node_sees (shares->f->receiver, shares->light);
+}
+
+static void
+test_fair_shares (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree gchar *light_dir = g_build_filename (f->tmpdir, "light", NULL);
+  g_autoptr(GBytes) light_payload = g_bytes_new_static ("light", 5);
+  Shares shares = { f, };
+  guint tick;
+
+  g_test_summary ("A receiver whose consumer takes 100 µs a message and falls behind every "
+                  "1024 messages, flooded by one peer: a second peer's messages are handed on "
+                  "long before the flood's, and the receiver's main loop gets a turn every "
+                  "few milliseconds, not once per thousand messages");
+
+  if (!shoal_test_scratch_in_child (&f->child_passed))
+    return;
+  start_pair (f);
+  g_signal_handlers_disconnect_matched (f->receiver, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, f);
+  /* The flood's link came first, so GLib dispatches it first. */
+  shares.light = shoal_test_node_start ("light", light_dir, 0);
+  shoal_test_node_dial (shares.light, shoal_node_get_port (f->receiver));
+  g_assert_true (shoal_test_nodes_wait (light_linked, &shares, TIMEOUT_MS));
+  g_signal_connect (f->receiver, "message-received", G_CALLBACK (shares_received_cb), &shares);
+
+  for (guint i = 0; i < SHARES_FLOOD; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpuint (send_number (f, i, &error), !=, 0);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < SHARES_LIGHT; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpuint (shoal_node_send (shares.light, f->receiver_id, light_payload, &error), !=, 0);
+      g_assert_no_error (error);
+    }
+
+  tick = g_timeout_add (2, shares_tick_cb, &shares);
+  g_assert_true (shoal_test_nodes_wait (shares_done, &shares, TIMEOUT_MS));
+  g_source_remove (tick);
+
+  g_test_message ("the light peer's last message came after %u of the flood's %u; longest "
+                  "turn of the main loop %" G_GINT64_FORMAT " ms", shares.flood_at_light,
+                  SHARES_FLOOD, shares.longest_gap / 1000);
+  g_assert_cmpuint (shares.flood_at_light, <, SHARES_FLOOD / 2);
+  /* 1024 messages in one turn would take more than 100 ms. */
+  g_assert_cmpint (shares.longest_gap, <, 50 * 1000);
+
+  stop_node (&shares.light);
+}
+
 static void
 test_cuts (Fixture       *f,
            gconstpointer  data)
@@ -589,6 +727,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/delivery/burst", test_burst);
+  ADD ("/delivery/fair-shares", test_fair_shares);
   ADD ("/delivery/cuts", test_cuts);
   ADD ("/delivery/held-consumer", test_held_consumer);
   ADD ("/delivery/held-before-link", test_held_before_link);

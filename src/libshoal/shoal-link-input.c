@@ -17,9 +17,16 @@
 #include "shoal-source.h"
 #include "shoal-trust.h"
 
-/* Messages handed on per dispatch: a peer that floods gets its share of the
- * consumer, and no more, before the other links have had theirs. */
+/* A dispatch's share of the consumer: at most this many messages, and no
+ * longer than MAX_TURN_US. A peer that floods gets its share, and no more,
+ * before the other links and the rest of the main loop (a daemon's own
+ * D-Bus methods) have had theirs. The count bounds a consumer that takes
+ * messages cheaply; the time one whose every message costs (shoald emits a
+ * D-Bus signal for each, some 30 µs: 1024 of them would hold the main loop
+ * for 30 ms). The clock is read once per TURN_CHECK_EVERY messages. */
 #define MAX_MESSAGES_PER_DISPATCH 1024
+#define MAX_TURN_US 1000
+#define TURN_CHECK_EVERY 16
 
 /* Reads per dispatch before yielding to other sources, so one busy link
  * cannot starve the others. */
@@ -218,7 +225,9 @@ shoal_link_process_frames (ShoalLink *self,
       /* The consumer fell behind, or this link had its share of the
        * dispatch: what is read stays where it is, and the other links get
        * their turn before this one goes on. */
-      if (self->paused || *messages >= MAX_MESSAGES_PER_DISPATCH)
+      if (self->paused || *messages >= MAX_MESSAGES_PER_DISPATCH ||
+          (*messages % TURN_CHECK_EVERY == TURN_CHECK_EVERY - 1 &&
+           g_get_monotonic_time () - self->turn_started >= MAX_TURN_US))
         {
           self->frames_waiting = TRUE;
           return TRUE;

@@ -66,6 +66,7 @@ struct _ShoalLink
   guint64                ack_sent;        /* the highest acked on this link */
   GSource               *ack_source;      /* (owned) (nullable) batches acks */
   gboolean               frames_waiting;  /* whole frames read but not handled, while paused */
+  gint64                 turn_started;    /* monotonic µs: this dispatch began */
   gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
   gchar                 *last_group;      /* (owned) (nullable) the group the last GROUP frame named */
   gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */

@@ -142,6 +142,7 @@ link_source_dispatch (GSource     *source,
   guint64 messages = 0, bytes = 0;
   gboolean heard = FALSE;
 
+  self->turn_started = g_get_monotonic_time ();
   if (revents & G_IO_OUT)
     {
       self->write_blocked = FALSE;
