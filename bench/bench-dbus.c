@@ -8,6 +8,9 @@
  *                  Nop() on the echo service, or shoald's Send(s, ay)
  *   signals        signals per second a subscriber receives: the echo
  *                  service's Payload, or shoald's MessageReceived
+ *   probe          shoald's ListPeers ten times a second from one connection,
+ *                  until stdin closes: how long a script already on the bus
+ *                  waits for an answer (the flood bench runs it)
  *
  * Everything talks to the session bus from DBUS_SESSION_BUS_ADDRESS, which
  * tools/bench points at a private dbus-daemon. Measuring commands print one
@@ -363,6 +366,85 @@ cmd_signals (const gchar *target,
   return 0;
 }
 
+/* probe */
+
+typedef struct {
+  GDBusConnection *bus;
+  GArray          *latencies;  /* (element-type gdouble) ms */
+  gint64           started;    /* of the call in flight, or 0 */
+} Probe;
+
+static void
+probe_done_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source),
+                                                             result, &error);
+  gdouble ms = (g_get_monotonic_time () - probe->started) / 1000.0;
+
+  if (reply == NULL)
+    g_error ("ListPeers: %s", error->message);
+  g_array_append_val (probe->latencies, ms);
+  probe->started = 0;
+}
+
+static gboolean
+probe_tick_cb (gpointer user_data)
+{
+  Probe *probe = user_data;
+
+  /* One call at a time: a slow answer is measured, not piled upon. */
+  if (probe->started == 0)
+    {
+      probe->started = g_get_monotonic_time ();
+      g_dbus_connection_call (probe->bus, SHOAL_NAME, SHOAL_PATH, SHOAL_IFACE, "ListPeers",
+                              NULL, G_VARIANT_TYPE ("(aa{sv})"), G_DBUS_CALL_FLAGS_NONE, -1,
+                              NULL, probe_done_cb, probe);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gint
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return (x > y) - (x < y);
+}
+
+static int
+cmd_probe (void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GDBusConnection) bus = get_bus ();
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  Probe probe = { bus, latencies, 0 };
+  guint tick;
+  guint n;
+
+  printf ("{\"ready\": true}\n");
+  fflush (stdout);
+  tick = g_timeout_add (100, probe_tick_cb, &probe);
+  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, loop);
+  g_main_loop_run (loop);
+  g_source_remove (tick);
+
+  n = latencies->len;
+  if (n == 0)
+    g_error ("no ListPeers call completed");
+  g_array_sort (latencies, compare_doubles);
+  printf ("{\"bench\": \"dbus-probe\", \"count\": %u, \"p50_ms\": %.2f, \"p99_ms\": %.2f, "
+          "\"max_ms\": %.2f}\n", n, g_array_index (latencies, gdouble, (n - 1) / 2),
+          g_array_index (latencies, gdouble, (guint) (0.99 * (n - 1) + 0.5)),
+          g_array_index (latencies, gdouble, n - 1));
+  fflush (stdout);
+  return 0;
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -387,7 +469,7 @@ main (int argc,
     { NULL }
   };
 
-  context = g_option_context_new ("echo-service|calls|signals");
+  context = g_option_context_new ("echo-service|calls|signals|probe");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -396,7 +478,7 @@ main (int argc,
     }
   if (argc != 2 || size < 0 || size > 16 * 1024 * 1024 || count < 2 || window < 1 || window > 4096)
     {
-      fprintf (stderr, "usage: bench-dbus echo-service|calls|signals [OPTIONS]; see --help\n");
+      fprintf (stderr, "usage: bench-dbus echo-service|calls|signals|probe [OPTIONS]; see --help\n");
       return 2;
     }
   g_timeout_add_seconds (1, tick_cb, NULL);
@@ -407,6 +489,8 @@ main (int argc,
     return cmd_calls (target, peer, (gsize) size, (guint64) count, (guint) window);
   if (g_str_equal (argv[1], "signals"))
     return cmd_signals (target, (gsize) size, (guint64) count);
+  if (g_str_equal (argv[1], "probe"))
+    return cmd_probe ();
 
   fprintf (stderr, "bench-dbus: unknown command %s\n", argv[1]);
   return 2;

@@ -3,9 +3,11 @@
 # One peer sends shoald empty UNICAST messages as fast as shoald takes
 # them, while a script on shoald's bus receives every MessageReceived (as a
 # script watching messages would), a second peer sends 64 B messages, and
-# ListPeers is called ten times a second. Measures shoald's resident memory
-# at its peak and a few seconds after the flood, ListPeers' latency, and how
-# long the second peer's messages took to come through.
+# ListPeers is called ten times a second: by a client that stays on the bus
+# (shoal-bench-dbus probe), and by a new `gdbus call` each time. Measures
+# shoald's resident memory at its peak and a few seconds after the flood,
+# ListPeers' latency both ways, and how long the second peer's messages took
+# to come through.
 #
 # Copyright 2026 The Shoal authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -73,7 +75,7 @@ def run(bench, count):
     bus, address = bench.private_bus()
     env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
     state = tempfile.mkdtemp(prefix="shoal-bench-flood-")
-    shoald = watcher = flood = second = None
+    shoald = watcher = flood = second = probe = None
     try:
         shoald, port = bench.start_shoald(env, state)
         time.sleep(1)
@@ -89,6 +91,12 @@ def run(bench, count):
                         "--count", str(count)], name="flood")
         flood.read_json(want="connected", timeout=20)
         flood_id = bench.wait_connected(env, 1)[0]
+        # A script already on the bus: what it waits is shoald's doing. A new
+        # gdbus process each time also waits for its own start-up, which on
+        # a machine the flood keeps busy is slower than the idle start-up
+        # subtracted from it.
+        probe = Helper([bench.dbus, "probe"], env=env, name="probe")
+        probe.read_json(want="ready")
 
         peak = idle
         latencies = []
@@ -114,6 +122,7 @@ def run(bench, count):
                 second_done = time.monotonic()
             time.sleep(0.1)
         flooded = time.monotonic() - started
+        probed = probe.finish(want="p99_ms")
         if second_done is None:
             watcher.read_json(want="signals_per_s", timeout=60)
             second_done = time.monotonic()
@@ -125,12 +134,15 @@ def run(bench, count):
             "peak": (peak - idle) / 1024,
             "after": (after - idle) / 1024,
             "idle": idle / 1024,
-            "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[min(len(latencies) - 1, int(0.99 * (len(latencies) - 1) + 0.5))] * 1000,
+            "p50": probed["p50_ms"],
+            "p99": probed["p99_ms"],
+            "probes": probed["count"],
+            "gdbus_p50": statistics.median(latencies) * 1000,
+            "gdbus_p99": latencies[min(len(latencies) - 1, int(0.99 * (len(latencies) - 1) + 0.5))] * 1000,
             "second": (second_done - second_sent) if second_sent else None,
         }
     finally:
-        for h in (second, flood, watcher):
+        for h in (probe, second, flood, watcher):
             if h:
                 h.stop()
         for p in (shoald, bus):

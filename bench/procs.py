@@ -66,6 +66,15 @@ class Helper:
                 raise BenchError(f"{self.name}: exited with {self.proc.wait()}: {self.last_error()}")
             self.buf += chunk
 
+    def finish(self, want, timeout=30.0):
+        """Closes its stdin, as stop() does, and returns the JSON line it
+        prints on its way out (with key `want`)."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        return self.read_json(want=want, timeout=timeout)
+
     def stop(self, timeout=10.0):
         if self.proc.poll() is None:
             try:
