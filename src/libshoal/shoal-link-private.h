@@ -73,6 +73,7 @@ struct _ShoalLink
   guint64                sent_messages;   /* written since the last traffic signal */
   guint64                sent_bytes;
   GSource               *heartbeat_source; /* (owned) (nullable) */
+  GSource               *in_flight_source; /* (owned) (nullable) checks the path while data is unacknowledged */
   GSource               *deadline_source; /* (owned) (nullable) handshake or linger */
 
   gint64                 last_recv;       /* monotonic µs */
@@ -113,6 +114,7 @@ gboolean shoal_link_read_available  (ShoalLink   *self,
                                      guint64     *messages,
                                      guint64     *bytes);
 void     shoal_link_flush           (ShoalLink   *self);
+void     shoal_link_watch_in_flight (ShoalLink   *self);
 void     shoal_link_report_traffic  (ShoalLink   *self,
                                      gboolean     heard,
                                      guint64      messages_in,

@@ -26,6 +26,7 @@ shoal_link_flush (ShoalLink *self)
   g_autoptr(GError) error = NULL;
   ShoalOutboxResult result;
   gsize written = 0;
+  guint64 messages_before = self->sent_messages;
 
   if (self->write_error != NULL)
     return;
@@ -34,6 +35,8 @@ shoal_link_flush (ShoalLink *self)
                                &self->sent_messages, &self->sent_bytes, &error);
   if (written > 0)
     self->last_write_progress = g_get_monotonic_time ();
+  if (self->sent_messages != messages_before)
+    shoal_link_watch_in_flight (self);
   if (result == SHOAL_OUTBOX_BLOCKED)
     {
       self->write_blocked = TRUE;

@@ -43,6 +43,15 @@
  * the peer's goodbye to arrive. */
 #define MIN_LINGER_MS 1000
 
+/* Silence from the peer's host that, with a retransmission of ours already
+ * fired, marks a path as probably broken: Linux's least retransmission
+ * timeout, so that a path which merely lost a segment is not suspected
+ * before TCP itself would be. (Or the heartbeat interval, if shorter.) */
+#define STALL_SILENCE_MS 200
+
+/* How often a link with data unacknowledged checks its path. */
+#define IN_FLIGHT_CHECK_MS 100
+
 
 
 G_DEFINE_TYPE (ShoalLink, shoal_link, G_TYPE_OBJECT)
@@ -84,6 +93,7 @@ shoal_link_finish (ShoalLink   *self,
   shoal_source_clear (&self->io_source);
   shoal_source_clear (&self->ack_source);
   shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->in_flight_source);
   shoal_source_clear (&self->deadline_source);
   shoal_outbox_clear (self->outbox);
   /* The TCP connection, not TLS: closing TLS would write a close_notify,
@@ -154,6 +164,7 @@ shoal_link_close (ShoalLink        *self,
   flush_ack (self);
   self->state = LINK_STATE_CLOSING;
   shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->in_flight_source);
   shoal_source_clear (&self->deadline_source);
   self->deadline_source = shoal_timeout_attach (self->context,
                                                 MAX (MIN_LINGER_MS, self->config.heartbeat_timeout_ms),
@@ -243,7 +254,8 @@ static gboolean
 kernel_last_heard (ShoalLink *self,
                    gint64    *data_ms,
                    gint64    *segment_ms,
-                   gboolean  *retransmitting)
+                   gboolean  *retransmitting,
+                   guint     *unacked)
 {
 #ifdef TCP_INFO
   GSocket *socket = g_socket_connection_get_socket (self->connection);
@@ -256,6 +268,8 @@ kernel_last_heard (ShoalLink *self,
       *data_ms = info.tcpi_last_data_recv;
       *segment_ms = MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv);
       *retransmitting = info.tcpi_unacked > 0 && info.tcpi_retransmits > 0;
+      if (unacked != NULL)
+        *unacked = info.tcpi_unacked;
       return TRUE;
     }
 #endif
@@ -274,7 +288,7 @@ kernel_heard_us_ago (ShoalLink *self)
   gint64 data_ms, segment_ms;
   gboolean retransmitting;
 
-  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting))
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL))
     return (self->paused ? segment_ms : data_ms) * 1000;
 
   /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
@@ -285,21 +299,22 @@ kernel_heard_us_ago (ShoalLink *self)
   return -1;
 }
 
-/* The path looks broken when not even the peer's host has answered for a
- * heartbeat interval, in which it would have sent a PING or acknowledged
- * ours, and TCP has had to send something of ours again: a busy or stopped
- * peer process still has its host acknowledge, and a process of ours that
- * was too busy to send anything expects no acknowledgement. Said once per
- * silence, so that the owner can try a fresh connection beside this one
- * (PROTOCOL.md section 11.3). */
+/* The path looks broken when TCP has had to send something of ours again
+ * (a retransmission timeout fired: at least STALL_SILENCE_MS without an
+ * acknowledgement) and not even the peer's host has sent a segment since:
+ * a busy or stopped peer process still has its host acknowledge, and a
+ * process of ours that was too busy to send anything expects no
+ * acknowledgement. Said once per silence, so that the owner can try a fresh
+ * connection beside this one (PROTOCOL.md section 11.3). */
 static void
 check_stalled (ShoalLink *self)
 {
   gint64 data_ms, segment_ms;
   gboolean retransmitting;
 
-  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting) &&
-      retransmitting && segment_ms >= self->config.heartbeat_interval_ms)
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL) &&
+      retransmitting &&
+      segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms))
     {
       if (self->stalled)
         return;
@@ -312,6 +327,38 @@ check_stalled (ShoalLink *self)
     {
       self->stalled = FALSE;
     }
+}
+
+static gboolean
+in_flight_cb (gpointer user_data)
+{
+  ShoalLink *self = user_data;
+  gint64 data_ms, segment_ms;
+  gboolean retransmitting;
+  guint unacked = 0;
+
+  if (!kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, &unacked) ||
+      unacked == 0)
+    {
+      g_clear_pointer (&self->in_flight_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  check_stalled (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Data of ours went out: until TCP has it all acknowledged, the path is
+ * checked every IN_FLIGHT_CHECK_MS, so that an outage with messages in
+ * flight is found within moments of TCP's first retransmission rather
+ * than on a heartbeat tick. An idle link (PINGs alone) costs no wakeup. */
+void
+shoal_link_watch_in_flight (ShoalLink *self)
+{
+  if (self->in_flight_source != NULL || self->state != LINK_STATE_ESTABLISHED)
+    return;
+  self->in_flight_source = shoal_timeout_attach (self->context, IN_FLIGHT_CHECK_MS,
+                                                 in_flight_cb, self, NULL,
+                                                 "[shoal] link in flight");
 }
 
 gboolean
@@ -387,6 +434,7 @@ shoal_link_dispose (GObject *object)
   shoal_source_clear (&self->ack_source);
   shoal_source_clear (&self->io_source);
   shoal_source_clear (&self->heartbeat_source);
+  shoal_source_clear (&self->in_flight_source);
   shoal_source_clear (&self->deadline_source);
   shoal_outbox_clear (self->outbox);
   if (self->connection != NULL)
@@ -474,8 +522,9 @@ shoal_link_class_init (ShoalLinkClass *klass)
    * ShoalLink::stalled:
    *
    * Nothing at all, not even an acknowledgement, has come from the peer's
-   * host for a heartbeat interval while TCP sends data again: the path may
-   * be broken. Emitted once per such silence, while the link is up.
+   * host for 200 ms (or a heartbeat interval, if shorter) while TCP sends
+   * data again: the path may be broken. Emitted once per such silence,
+   * while the link is up.
    */
   shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED] =
     g_signal_new ("stalled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
