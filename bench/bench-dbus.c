@@ -318,7 +318,8 @@ emit_done_cb (GObject *source,
 static int
 cmd_signals (const gchar *target,
              gsize size,
-             guint64 count)
+             guint64 count,
+             gboolean stay)
 {
   g_autoptr(GDBusConnection) bus = get_bus ();
   Signals signals = { count, 0, size, 0, 0 };
@@ -355,7 +356,6 @@ cmd_signals (const gchar *target,
         g_error ("timed out after %" G_GUINT64_FORMAT " signals", signals.received);
       g_main_context_iteration (NULL, TRUE);
     }
-  g_dbus_connection_signal_unsubscribe (bus, subscription);
 
   /* Counted from the first signal to the last: the start of a sender is
    * not part of what a subscriber sees. */
@@ -363,6 +363,18 @@ cmd_signals (const gchar *target,
   printf ("{\"bench\": \"dbus-signals\", \"target\": \"%s\", \"size\": %" G_GSIZE_FORMAT
           ", \"count\": %" G_GUINT64_FORMAT ", \"seconds\": %.6f, \"signals_per_s\": %.1f}\n",
           target, size, count, seconds, (count - 1) / seconds);
+  fflush (stdout);
+
+  /* A script watching messages goes on taking them: with nobody subscribed,
+   * dbus-daemon would drop the rest unsent. */
+  if (stay)
+    {
+      g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+      g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_closed_cb, loop);
+      g_main_loop_run (loop);
+    }
+  g_dbus_connection_signal_unsubscribe (bus, subscription);
   return 0;
 }
 
@@ -460,12 +472,14 @@ main (int argc,
   g_autofree gchar *target = NULL;
   g_autofree gchar *peer = NULL;
   gint64 size = 64, count = 10000, window = 16;
+  gboolean stay = FALSE;
   const GOptionEntry entries[] = {
     { "target", 0, 0, G_OPTION_ARG_STRING, &target, "echo (the baseline) or shoald", "WHO" },
     { "peer", 0, 0, G_OPTION_ARG_STRING, &peer, "Peer id to Send to (calls --target shoald)", "ID" },
     { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes", "BYTES" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Calls or signals to measure", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT64, &window, "Calls in flight at once", "N" },
+    { "stay", 0, 0, G_OPTION_ARG_NONE, &stay, "signals: once counted, go on taking them until stdin closes", NULL },
     { NULL }
   };
 
@@ -488,7 +502,7 @@ main (int argc,
   if (g_str_equal (argv[1], "calls"))
     return cmd_calls (target, peer, (gsize) size, (guint64) count, (guint) window);
   if (g_str_equal (argv[1], "signals"))
-    return cmd_signals (target, (gsize) size, (guint64) count);
+    return cmd_signals (target, (gsize) size, (guint64) count, stay);
   if (g_str_equal (argv[1], "probe"))
     return cmd_probe ();
 

@@ -82,10 +82,10 @@ def run(bench, count):
         idle = rss_kib(shoald.pid)
         startup = statistics.median(gdbus_startup(env) for _ in range(5))
 
-        # The script on the bus: takes every MessageReceived, and says when
-        # the second peer's 64 B ones are all in.
+        # The script on the bus: takes every MessageReceived until the end,
+        # and says when the second peer's 64 B ones are all in.
         watcher = Helper([bench.dbus, "signals", "--target", "shoald", "--size", "64",
-                          "--count", str(SECOND_PEER_MESSAGES)], env=env, name="signals")
+                          "--count", str(SECOND_PEER_MESSAGES), "--stay"], env=env, name="signals")
         watcher.read_json(want="ready")
         flood = Helper([bench.node, "blast", "--connect", f"127.0.0.1:{port}", "--size", "0",
                         "--count", str(count)], name="flood")
