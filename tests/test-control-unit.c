@@ -1,7 +1,8 @@
 /* test-control-unit.c: the pure parts of Connect, Disconnect and reason codes
  *
- * Connect's address forms, HELLO's connect key, and the mapping of a link's
- * words to the reason codes that PeerDisconnected carries.
+ * Connect's address forms, HELLO's connect and generation keys, and the
+ * mapping of a link's words to the reason codes that PeerDisconnected
+ * carries.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -77,69 +78,111 @@ holds_bytes (const gchar *data,
   return FALSE;
 }
 
+static const ShoalHello sample_hello = {
+  .version = 2,
+  .min_version = 2,
+  .peer_id = (gchar *) "0123456789abcdef0123456789abcdef",
+  .session_id = (gchar *) "fedcba9876543210fedcba9876543210",
+  .name = (gchar *) "kitchen",
+  .port = 4242,
+  .accept = TRUE,
+};
+
+/* Encodes @hello, checks whether @key is on the wire, and decodes it. */
+static void
+round_trip (const ShoalHello *hello,
+            const gchar      *key,
+            gboolean          key_expected,
+            ShoalHello       *decoded)
+{
+  g_autoptr(GBytes) frame = shoal_frame_encode_hello (hello);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const gchar *data = g_bytes_get_data (frame, &size);
+
+  g_assert_cmpint (holds_bytes (data, size, key), ==, key_expected);
+  body = g_bytes_new_from_bytes (frame, SHOAL_FRAME_HEADER_SIZE, size - SHOAL_FRAME_HEADER_SIZE);
+  g_assert_true (shoal_frame_decode_hello (body, decoded, &error));
+  g_assert_no_error (error);
+}
+
+/* A minimal valid HELLO body plus @key = @value, decoded: a protocol error
+ * is expected. */
+static void
+assert_refused_with (const gchar *key,
+                     GVariant    *value)
+{
+  g_autoptr(GVariant) dict = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  ShoalHello decoded = { 0, };
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "version", g_variant_new_uint32 (2));
+  g_variant_builder_add (&builder, "{sv}", "id", g_variant_new_string (sample_hello.peer_id));
+  g_variant_builder_add (&builder, "{sv}", "session", g_variant_new_string (sample_hello.session_id));
+  g_variant_builder_add (&builder, "{sv}", "name", g_variant_new_string ("kitchen"));
+  g_variant_builder_add (&builder, "{sv}", "port", g_variant_new_uint16 (4242));
+  g_variant_builder_add (&builder, "{sv}", "accept", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&builder, "{sv}", key, value);
+  dict = g_variant_ref_sink (g_variant_builder_end (&builder));
+  if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (dict);
+
+      g_variant_unref (dict);
+      dict = swapped;
+    }
+  body = g_variant_get_data_as_bytes (dict);
+  g_assert_false (shoal_frame_decode_hello (body, &decoded, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+}
+
 static void
 test_hello_connect (void)
 {
-  ShoalHello hello = {
-    .version = 2,
-    .min_version = 2,
-    .peer_id = (gchar *) "0123456789abcdef0123456789abcdef",
-    .session_id = (gchar *) "fedcba9876543210fedcba9876543210",
-    .name = (gchar *) "kitchen",
-    .port = 4242,
-    .accept = TRUE,
-  };
+  ShoalHello hello = sample_hello;
 
   g_test_summary ("HELLO carries connect (b) only when true; a HELLO without it decodes "
                   "as false, and one with another type is a protocol error");
 
   for (gint connect = 0; connect <= 1; connect++)
     {
-      g_autoptr(GBytes) frame = NULL;
-      g_autoptr(GBytes) body = NULL;
-      g_autoptr(GError) error = NULL;
       ShoalHello decoded = { 0, };
-      gsize size;
-      const gchar *data;
 
       hello.connect = connect;
-      frame = shoal_frame_encode_hello (&hello);
-      data = g_bytes_get_data (frame, &size);
-      g_assert_cmpint (holds_bytes (data, size, "connect"), ==, connect);
-      body = g_bytes_new_from_bytes (frame, SHOAL_FRAME_HEADER_SIZE, size - SHOAL_FRAME_HEADER_SIZE);
-      g_assert_true (shoal_frame_decode_hello (body, &decoded, &error));
-      g_assert_no_error (error);
+      round_trip (&hello, "connect", connect, &decoded);
       g_assert_cmpint (decoded.connect, ==, connect);
       shoal_hello_clear (&decoded);
     }
 
-  {
-    g_autoptr(GVariant) dict = NULL;
-    g_autoptr(GBytes) body = NULL;
-    g_autoptr(GError) error = NULL;
-    ShoalHello decoded = { 0, };
-    GVariantBuilder builder;
+  assert_refused_with ("connect", g_variant_new_string ("yes"));
+}
 
-    g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-    g_variant_builder_add (&builder, "{sv}", "version", g_variant_new_uint32 (2));
-    g_variant_builder_add (&builder, "{sv}", "id", g_variant_new_string (hello.peer_id));
-    g_variant_builder_add (&builder, "{sv}", "session", g_variant_new_string (hello.session_id));
-    g_variant_builder_add (&builder, "{sv}", "name", g_variant_new_string ("kitchen"));
-    g_variant_builder_add (&builder, "{sv}", "port", g_variant_new_uint16 (4242));
-    g_variant_builder_add (&builder, "{sv}", "accept", g_variant_new_boolean (TRUE));
-    g_variant_builder_add (&builder, "{sv}", "connect", g_variant_new_string ("yes"));
-    dict = g_variant_ref_sink (g_variant_builder_end (&builder));
-    if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
-      {
-        GVariant *swapped = g_variant_byteswap (dict);
+static void
+test_hello_generation (void)
+{
+  ShoalHello hello = sample_hello;
+  const guint32 generations[] = { 0, 1, 2, G_MAXUINT32 };
 
-        g_variant_unref (dict);
-        dict = swapped;
-      }
-    body = g_variant_get_data_as_bytes (dict);
-    g_assert_false (shoal_frame_decode_hello (body, &decoded, &error));
-    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-  }
+  g_test_summary ("HELLO carries generation (u) only when not 0; a HELLO without it "
+                  "decodes as 0, and one with another type is a protocol error");
+
+  for (guint i = 0; i < G_N_ELEMENTS (generations); i++)
+    {
+      ShoalHello decoded = { 0, };
+
+      hello.generation = generations[i];
+      round_trip (&hello, "generation", generations[i] != 0, &decoded);
+      g_assert_cmpuint (decoded.generation, ==, generations[i]);
+      shoal_hello_clear (&decoded);
+    }
+
+  assert_refused_with ("generation", g_variant_new_uint64 (1));
+  assert_refused_with ("generation", g_variant_new_int32 (1));
+  assert_refused_with ("generation", g_variant_new_string ("1"));
 }
 
 static void
@@ -191,6 +234,7 @@ main (int   argc,
 
   g_test_add_func ("/control/addresses", test_addresses);
   g_test_add_func ("/control/hello-connect", test_hello_connect);
+  g_test_add_func ("/control/hello-generation", test_hello_generation);
   g_test_add_func ("/control/reasons", test_reasons);
 
   return g_test_run ();

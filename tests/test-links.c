@@ -246,6 +246,56 @@ test_tie_break (Fixture       *f,
   shoal_test_forwarder_stop (&to_b);
 }
 
+/* 2b. A dial beside a stalled link wins, whichever end made it */
+
+static void
+test_stalled_beside (Fixture       *f,
+                     gconstpointer  data)
+{
+  ShoalTestForwarder old = { 0, };
+  Crossing c = { 0, };
+  ShoalNode *smaller, *larger;
+  guint disconnects = 0;
+
+  g_test_summary ("When the node with the larger id finds its link stalled, its dial beside "
+                  "it replaces the link on both sides, though the smaller id dialled the "
+                  "old one and the tie-break alone would keep it (PROTOCOL.md 11.4, "
+                  "generations); nobody reports a disconnect");
+
+  if (!shoal_test_scratch_in_child (&f->child_passed))
+    return;
+  c.a = add_node (f, 0, "alice");
+  c.b = add_node (f, 1, "bob");
+  smaller = strcmp (shoal_node_get_id (c.a), shoal_node_get_id (c.b)) < 0 ? c.a : c.b;
+  larger = smaller == c.a ? c.b : c.a;
+  g_signal_connect (c.a, "peer-disconnected", G_CALLBACK (count_disconnected), &disconnects);
+  g_signal_connect (c.b, "peer-disconnected", G_CALLBACK (count_disconnected), &disconnects);
+
+  /* The link the tie-break favours: dialled by the smaller id, through a
+   * forwarder that shows whether it stays open. */
+  shoal_test_forwarder_start (&old, shoal_node_get_port (larger));
+  shoal_test_node_dial (smaller, old.port);
+  g_assert_true (shoal_test_nodes_wait (linked_pair, &c, TIMEOUT_MS));
+  g_assert_cmpuint (old.open, ==, 1);
+
+  /* The larger id alone finds the path stalled, as the end with data in
+   * flight does first; it dials the smaller at the address it came from. */
+  shoal_node_stall_links (larger);
+  shoal_test_nodes_run (1000);
+
+  g_test_message ("old link through the forwarder: %u open", old.open);
+  g_assert_cmpuint (old.open, ==, 0);
+  g_assert_true (linked_pair (&c));
+  g_assert_cmpuint (shoal_node_count_links (c.a, TRUE), ==, 1);
+  g_assert_cmpuint (shoal_node_count_links (c.b, TRUE), ==, 1);
+  g_assert_cmpuint (disconnects, ==, 0);
+
+  shoal_node_stop (c.a);
+  shoal_node_stop (c.b);
+  shoal_test_nodes_run (100);
+  shoal_test_forwarder_stop (&old);
+}
+
 /* 3. A silent link gives way to a fresh one */
 
 static void
@@ -597,6 +647,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/links/backlog", test_backlog);
   ADD ("/links/tie-break", test_tie_break);
+  ADD ("/links/stalled-beside", test_stalled_beside);
   ADD ("/links/silent-link", test_silent_link);
   ADD ("/links/network-change", test_network_change);
   ADD ("/links/cut-redial", test_cut_redial);

@@ -121,6 +121,9 @@ shoal_frame_encode_hello (const ShoalHello *hello)
   /* Only when true: a hello without it is what every other link sends. */
   if (hello->connect)
     g_variant_builder_add (&builder, "{sv}", "connect", g_variant_new_boolean (TRUE));
+  /* Likewise only beside a stalled link. */
+  if (hello->generation != 0)
+    g_variant_builder_add (&builder, "{sv}", "generation", g_variant_new_uint32 (hello->generation));
   dict = g_variant_ref_sink (g_variant_builder_end (&builder));
 
   return shoal_frame_encode_vardict (SHOAL_FRAME_HELLO, dict);
@@ -138,6 +141,7 @@ enum {
   HELLO_PROOF,
   HELLO_GROUPS,
   HELLO_CONNECT,
+  HELLO_GENERATION,
   N_HELLO_FIELDS
 };
 
@@ -171,6 +175,7 @@ shoal_frame_decode_hello (GBytes      *body,
     [HELLO_PROOF] = { "proof", G_VARIANT_TYPE_BYTESTRING, FALSE, NULL },
     [HELLO_GROUPS] = { "groups", G_VARIANT_TYPE_STRING_ARRAY, FALSE, NULL },
     [HELLO_CONNECT] = { "connect", G_VARIANT_TYPE_BOOLEAN, FALSE, NULL },
+    [HELLO_GENERATION] = { "generation", G_VARIANT_TYPE_UINT32, FALSE, NULL },
   };
   g_auto(GStrv) groups = NULL;
   const gchar *peer_id;
@@ -258,6 +263,8 @@ shoal_frame_decode_hello (GBytes      *body,
                  g_variant_get_boolean (fields[HELLO_CONNECT].value);
   if (fields[HELLO_FEATURES].value != NULL)
     out->features = g_variant_dup_strv (fields[HELLO_FEATURES].value, NULL);
+  out->generation = fields[HELLO_GENERATION].value != NULL ?
+                    g_variant_get_uint32 (fields[HELLO_GENERATION].value) : 0;
   ok = TRUE;
 
 out:

@@ -105,6 +105,7 @@ typedef struct {
   GBytes  *proof;        /* (nullable) the sender's network key proof */
   GStrv    groups;       /* (nullable) the groups the sender is in, sorted */
   gboolean connect;      /* the sender dialled because a person asked (Connect) */
+  guint32  generation;   /* 0, or the generation of the stalled link the sender dialled beside, + 1 */
   gchar  **features;     /* (nullable) the extensions the sender supports */
 } ShoalHello;
 

@@ -271,6 +271,11 @@ new_link_wins (ShoalMesh *self,
   if (shoal_link_get_silence_ms (current) > self->config.heartbeat_timeout_ms / 2)
     return TRUE;
 
+  /* A dial beside a link found stalled beats that link, whichever end
+   * made either: the generations say so to both ends alike. */
+  if (shoal_mesh_link_generation (self, current) != shoal_mesh_link_generation (self, candidate))
+    return shoal_mesh_link_generation (self, candidate) > shoal_mesh_link_generation (self, current);
+
   /* Dialled from both ends: the link dialled by the smaller id stays. */
   if (shoal_link_get_outbound (current) != shoal_link_get_outbound (candidate))
     {
@@ -555,8 +560,19 @@ shoal_mesh_add_link (ShoalMesh    *self,
                      gboolean      accept)
 {
   LinkRecord *record = g_new0 (LinkRecord, 1);
-  g_autoptr(GBytes) hello = shoal_mesh_encode_hello (self, peer->channel_binding, accept,
-                                          shoal_mesh_is_connect_key (securing->owner_key));
+  g_autoptr(GBytes) hello = NULL;
+
+  /* A dial beside a stalled link says so, for the choice of section 11.4. */
+  if (securing->outbound && !securing->owner_is_target && securing->owner_key != NULL)
+    {
+      PeerEntry *entry = g_hash_table_lookup (self->entries, securing->owner_key);
+
+      if (entry != NULL)
+        record->generation = entry->dial_generation;
+    }
+  hello = shoal_mesh_encode_hello (self, peer->channel_binding, accept,
+                                   shoal_mesh_is_connect_key (securing->owner_key),
+                                   record->generation);
 
   record->mesh = self;
   record->link = shoal_link_new (G_IO_STREAM (peer->tls), securing->connection,
@@ -579,6 +595,26 @@ shoal_mesh_add_link (ShoalMesh    *self,
   shoal_link_set_paused (record->link, self->receive_paused);
 
   shoal_link_start (record->link);
+}
+
+/**
+ * shoal_mesh_link_generation:
+ * @self: a #ShoalMesh
+ * @link: one of its links, past the HELLOs
+ *
+ * Returns: the generation its dialler's HELLO gave it (PROTOCOL.md section
+ *   11.4): ours if we dialled it, the peer's if it did
+ */
+guint32
+shoal_mesh_link_generation (ShoalMesh *self,
+                            ShoalLink *link)
+{
+  LinkRecord *record;
+
+  if (!shoal_link_get_outbound (link))
+    return shoal_link_get_remote_hello (link)->generation;
+  record = g_hash_table_lookup (self->links, link);
+  return record != NULL ? record->generation : 0;
 }
 
 /* Closing a link may close others through the callbacks: work on a copy. */
@@ -645,6 +681,23 @@ shoal_mesh_sever_links (ShoalMesh *self)
 
   for (guint i = 0; i < links->len; i++)
     shoal_link_sever (g_ptr_array_index (links, i));
+}
+
+/**
+ * shoal_mesh_stall_links:
+ * @self: a #ShoalMesh
+ *
+ * Has every established link report its path stalled, as a broken network
+ * would have it: for tests of the dial beside it and of which link wins.
+ */
+void
+shoal_mesh_stall_links (ShoalMesh *self)
+{
+  g_autoptr(GPtrArray) links = shoal_mesh_links_snapshot (self);
+
+  for (guint i = 0; i < links->len; i++)
+    if (shoal_link_get_established (g_ptr_array_index (links, i)))
+      g_signal_emit_by_name (g_ptr_array_index (links, i), "stalled");
 }
 
 /**

@@ -49,6 +49,8 @@ typedef struct {
   gboolean            said_unreachable; /* logged, until a link comes up */
   gboolean            cut_without_goodbye; /* the link that just closed said nothing */
   gboolean            dial_beside;   /* the live link stalled: the next dial goes ahead */
+  guint32             dial_generation; /* the dial under way replaces a stalled link of
+                                          this generation - 1; 0 for any other dial */
   GSource            *relink_source; /* (owned) (nullable) the peer dropped a duplicate link */
   gchar              *relink_reason; /* (owned) (nullable) why, if no link replaces it */
   ShoalOutStream      out;           /* what it was sent and has not acknowledged */
@@ -71,6 +73,7 @@ typedef struct {
   gboolean   owner_is_target;
   gchar     *fingerprint; /* (owned) of the key TLS proved */
   gchar     *peer_id;     /* (owned) the id TLS proved */
+  guint32    generation;  /* the HELLO's generation, if we dialled it (section 11.4) */
 } LinkRecord;
 
 /* A connection whose TLS handshake is under way. It counts as a link
@@ -225,7 +228,8 @@ void       shoal_mesh_cancel_handshakes       (ShoalMesh          *self);
 GBytes    *shoal_mesh_encode_hello            (ShoalMesh          *self,
                                                GBytes             *channel_binding,
                                                gboolean            accept,
-                                               gboolean            connect);
+                                               gboolean            connect,
+                                               guint32             generation);
 void       shoal_mesh_target_learn_id         (ShoalMesh          *self,
                                                Target             *target,
                                                const gchar        *peer_id,
@@ -240,6 +244,8 @@ void       shoal_mesh_entry_set_identity      (ShoalMesh          *self,
                                                PeerEntry          *entry,
                                                const gchar        *fingerprint);
 GPtrArray *shoal_mesh_links_snapshot          (ShoalMesh          *self);
+guint32    shoal_mesh_link_generation         (ShoalMesh          *self,
+                                               ShoalLink          *link);
 void       shoal_mesh_close_links_of          (ShoalMesh          *self,
                                                const gchar        *peer_id,
                                                ShoalGoodbyeCode    code,

@@ -32,7 +32,8 @@ GBytes *
 shoal_mesh_encode_hello (ShoalMesh *self,
                          GBytes    *channel_binding,
                          gboolean   accept,
-                         gboolean   connect)
+                         gboolean   connect,
+                         guint32    generation)
 {
   ShoalHello hello = self->hello;
   g_autoptr(GBytes) proof = NULL;
@@ -41,6 +42,7 @@ shoal_mesh_encode_hello (ShoalMesh *self,
     proof = shoal_network_key_proof (self->config.network_key, channel_binding, self->local_id);
   hello.accept = accept;
   hello.connect = connect;
+  hello.generation = generation;
   hello.proof = proof;
   return shoal_frame_encode_hello (&hello);
 }
@@ -54,7 +56,7 @@ refuse_secured (ShoalMesh         *self,
                 ShoalGoodbyeCode   code,
                 const gchar       *reason)
 {
-  g_autoptr(GBytes) hello = shoal_mesh_encode_hello (self, peer->channel_binding, FALSE, FALSE);
+  g_autoptr(GBytes) hello = shoal_mesh_encode_hello (self, peer->channel_binding, FALSE, FALSE, 0);
   g_autoptr(ShoalLink) link = shoal_link_new (G_IO_STREAM (peer->tls), securing->connection,
                                               securing->outbound, peer->peer_id,
                                               peer->channel_binding, FALSE, hello, &self->config);

@@ -212,6 +212,16 @@ entry_due (gpointer owner)
   if ((entry->link != NULL && !beside) || addresses->len == 0)
     return;
 
+  /* Beside a stalled link, the new one is of the next generation, so that
+   * it wins over the old at both ends (section 11.4). */
+  entry->dial_generation = 0;
+  if (beside && entry->link != NULL)
+    {
+      guint32 generation = shoal_mesh_link_generation (entry->mesh, entry->link);
+
+      entry->dial_generation = generation < G_MAXUINT32 ? generation + 1 : generation;
+    }
+
   g_debug ("Dialling %s (%u address(es))", shoal_peer_get_id (entry->peer), addresses->len);
   shoal_dialer_dial (entry->dialer, addresses);
   shoal_mesh_entry_update_state (entry);
@@ -295,8 +305,10 @@ shoal_mesh_maybe_dial_entry (ShoalMesh *self,
     return;
 
   /* The first dial and the first redial after a loss go out at once from
-   * the smaller id; the backoff counts only failures. */
-  if (strcmp (self->local_id, peer_id) > 0)
+   * the smaller id; the backoff counts only failures. A dial beside a
+   * stalled link goes at once from either end: it wins by its generation,
+   * and crossing ones are settled like any others. */
+  if (strcmp (self->local_id, peer_id) > 0 && !entry->dial_beside)
     at_least_ms = MAX (at_least_ms, DIAL_GRACE_MS);
 
   shoal_dialer_schedule (entry->dialer, at_least_ms);

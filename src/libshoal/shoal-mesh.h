@@ -102,6 +102,7 @@ guint64    shoal_mesh_send_to_group     (ShoalMesh             *self,
 void       shoal_mesh_set_receive_paused (ShoalMesh            *self,
                                           gboolean              paused);
 void       shoal_mesh_sever_links       (ShoalMesh             *self);
+void       shoal_mesh_stall_links       (ShoalMesh             *self);
 void       shoal_mesh_fail_everything   (ShoalMesh             *self,
                                          const gchar           *reason);
 ShoalPeer *shoal_mesh_lookup_peer       (ShoalMesh             *self,

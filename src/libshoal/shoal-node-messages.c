@@ -133,6 +133,23 @@ shoal_node_sever_links (ShoalNode *self)
 }
 
 /**
+ * shoal_node_stall_links:
+ * @self: a #ShoalNode
+ *
+ * Has every link act as if it found its path stalled (PROTOCOL.md section
+ * 11.3): the node dials each peer beside its link. For tests of which link
+ * wins.
+ */
+void
+shoal_node_stall_links (ShoalNode *self)
+{
+  g_return_if_fail (SHOAL_IS_NODE (self));
+
+  if (shoal_node_get_mesh (self) != NULL)
+    shoal_mesh_stall_links (shoal_node_get_mesh (self));
+}
+
+/**
  * shoal_node_hold_messages:
  * @self: a #ShoalNode
  *

@@ -19,6 +19,7 @@ guint       shoal_node_count_links          (ShoalNode        *self,
                                              gboolean          established_only);
 guint       shoal_node_count_dials          (ShoalNode        *self);
 void        shoal_node_sever_links          (ShoalNode        *self);
+void        shoal_node_stall_links          (ShoalNode        *self);
 void        shoal_node_set_acknowledging    (ShoalNode        *self,
                                              gboolean          acknowledging);
 
