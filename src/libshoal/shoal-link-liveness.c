@@ -1,0 +1,220 @@
+/* shoal-link-liveness.c: whether a link's peer is still there
+ *
+ * A link judges its peer by silence: on its own clock (the heartbeat), and
+ * by what this host's TCP stack has heard, which also knows of a peer this
+ * process has not read yet (busy, or holding its messages) and of data of
+ * ours that the peer's host has stopped acknowledging (a broken path).
+ *
+ * Copyright 2026 The Shoal authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "shoal-link-private.h"
+#include "shoal-outbox.h"
+#include "shoal-source.h"
+
+/* How long a peer may take nothing we write before the link is given up. */
+#define WRITE_STALL_TIMEOUT_MS 30000
+
+/* Silence from the peer's host that, with a retransmission of ours already
+ * fired, marks a path as probably broken: Linux's least retransmission
+ * timeout, so that a path which merely lost a segment is not suspected
+ * before TCP itself would be. (Or the heartbeat interval, if shorter.) */
+#define STALL_SILENCE_MS 200
+
+/* How often a link with data unacknowledged checks its path. */
+#define IN_FLIGHT_CHECK_MS 100
+
+/* What this host's TCP stack says of the connection, whether or not this
+ * process has read anything: when it last received the peer's data and any
+ * segment of the peer's (an acknowledgement of ours included), in
+ * milliseconds ago, and whether data of ours has gone unacknowledged long
+ * enough for a retransmission timeout to fire. FALSE where it cannot say. */
+static gboolean
+kernel_last_heard (ShoalLink *self,
+                   gint64    *data_ms,
+                   gint64    *segment_ms,
+                   gboolean  *retransmitting,
+                   guint     *unacked)
+{
+#ifdef TCP_INFO
+  GSocket *socket = g_socket_connection_get_socket (self->connection);
+  struct tcp_info info = { 0, };
+  socklen_t length = sizeof info;
+
+  if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info, &length) == 0 &&
+      length >= G_STRUCT_OFFSET (struct tcp_info, tcpi_last_ack_recv) + sizeof info.tcpi_last_ack_recv)
+    {
+      *data_ms = info.tcpi_last_data_recv;
+      *segment_ms = MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv);
+      *retransmitting = info.tcpi_unacked > 0 && info.tcpi_retransmits > 0;
+      if (unacked != NULL)
+        *unacked = info.tcpi_unacked;
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}
+
+/* How long ago, in microseconds, the peer was last heard by this host's TCP
+ * stack, whether or not this process has read it yet; -1 if unknown.
+ * While reading, only the peer's data counts: a host whose process is stopped
+ * still acknowledges. While paused, every segment counts, the acknowledgements
+ * of our PINGs included, because a full receive window keeps even a live peer
+ * from sending data. */
+static gint64
+kernel_heard_us_ago (ShoalLink *self)
+{
+  gint64 data_ms, segment_ms;
+  gboolean retransmitting;
+
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL))
+    return (self->paused ? segment_ms : data_ms) * 1000;
+
+  /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
+  if (!self->paused &&
+      (self->read_more || self->frames_waiting ||
+       g_socket_get_available_bytes (g_socket_connection_get_socket (self->connection)) > 0))
+    return 0;
+  return -1;
+}
+
+/* The path looks broken when TCP has had to send something of ours again
+ * (a retransmission timeout fired: at least STALL_SILENCE_MS without an
+ * acknowledgement) and not even the peer's host has sent a segment since:
+ * a busy or stopped peer process still has its host acknowledge, and a
+ * process of ours that was too busy to send anything expects no
+ * acknowledgement. Said once per silence, so that the owner can try a fresh
+ * connection beside this one (PROTOCOL.md section 11.3). */
+static void
+check_stalled (ShoalLink *self)
+{
+  gint64 data_ms, segment_ms;
+  gboolean retransmitting;
+
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL) &&
+      retransmitting &&
+      segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms))
+    {
+      if (self->stalled)
+        return;
+      g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms "
+               "while TCP sends again", self->proven_id, segment_ms);
+      self->stalled = TRUE;
+      g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED], 0);
+    }
+  else
+    {
+      self->stalled = FALSE;
+    }
+}
+
+static gboolean
+in_flight_cb (gpointer user_data)
+{
+  ShoalLink *self = user_data;
+  gint64 data_ms, segment_ms;
+  gboolean retransmitting;
+  guint unacked = 0;
+
+  if (!kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, &unacked) ||
+      unacked == 0)
+    {
+      g_clear_pointer (&self->in_flight_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  check_stalled (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Data of ours went out: until TCP has it all acknowledged, the path is
+ * checked every IN_FLIGHT_CHECK_MS, so that an outage with messages in
+ * flight is found within moments of TCP's first retransmission rather
+ * than on a heartbeat tick. An idle link (PINGs alone) costs no wakeup. */
+void
+shoal_link_watch_in_flight (ShoalLink *self)
+{
+  if (self->in_flight_source != NULL || self->state != LINK_STATE_ESTABLISHED)
+    return;
+  self->in_flight_source = shoal_timeout_attach (self->context, IN_FLIGHT_CHECK_MS,
+                                                 in_flight_cb, self, NULL,
+                                                 "[shoal] link in flight");
+}
+
+gboolean
+shoal_link_heartbeat_cb (gpointer user_data)
+{
+  ShoalLink *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 timeout = (gint64) self->config.heartbeat_timeout_ms * 1000;
+
+  /* Silence on the clock may be this end's doing: a CPU-starved host, or
+   * one whose consumer is behind and that has stopped reading. The kernel
+   * says whether the peer was heard all the same. */
+  if (now - self->last_recv > timeout)
+    {
+      gint64 heard_us_ago = kernel_heard_us_ago (self);
+
+      if (heard_us_ago >= 0 && heard_us_ago <= timeout)
+        {
+          g_debug ("Link with %s: silent on the clock, but its TCP connection heard the "
+                   "peer %" G_GINT64_FORMAT " ms ago", self->proven_id, heard_us_ago / 1000);
+          self->last_recv = now - heard_us_ago;
+        }
+    }
+
+  if (now - self->last_recv > timeout)
+    {
+      g_autofree gchar *reason = g_strdup_printf ("timeout: nothing heard for %u ms",
+                                                  self->config.heartbeat_timeout_ms);
+
+      g_clear_pointer (&self->heartbeat_source, g_source_unref);
+      shoal_link_abort (self, SHOAL_GOODBYE_TIMEOUT, reason);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* A peer that stops reading must not hold a link for ever; one that is
+   * merely slow to take what it is sent (its consumer behind) pushes back
+   * through TCP for a while, and its pings say it is alive. */
+  if (!shoal_outbox_is_empty (self->outbox) &&
+      now - self->last_write_progress > MAX (timeout, (gint64) WRITE_STALL_TIMEOUT_MS * 1000))
+    {
+      g_autofree gchar *reason = g_strdup_printf ("timeout: peer took nothing for %u ms",
+                                                  MAX (self->config.heartbeat_timeout_ms,
+                                                       WRITE_STALL_TIMEOUT_MS));
+
+      g_clear_pointer (&self->heartbeat_source, g_source_unref);
+      shoal_link_abort (self, SHOAL_GOODBYE_TIMEOUT, reason);
+      return G_SOURCE_REMOVE;
+    }
+
+  shoal_link_queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING, (guint64) now));
+  shoal_link_report_traffic (self, FALSE, 0, 0);
+  check_stalled (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * shoal_link_get_silence_ms:
+ * @self: a #ShoalLink
+ *
+ * Returns: how long nothing has been heard from the peer, in milliseconds:
+ *   by this end, or by its TCP connection where this end has not read yet
+ *   (busy, or paused by shoal_link_set_paused())
+ */
+guint
+shoal_link_get_silence_ms (ShoalLink *self)
+{
+  gint64 silence = g_get_monotonic_time () - self->last_recv;
+  gint64 heard_us_ago = kernel_heard_us_ago (self);
+
+  if (heard_us_ago >= 0 && heard_us_ago < silence)
+    silence = heard_us_ago;
+  return (guint) CLAMP (silence / 1000, 0, G_MAXUINT);
+}
