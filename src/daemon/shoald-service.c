@@ -29,25 +29,35 @@ struct _ShoaldService
   GDBusObjectManagerServer *manager;  /* (owned) */
   GHashTable               *objects;  /* (owned): peer id → (owned) ShoalDbusObjectSkeleton */
 
-  /* Signals handed to GDBus since the last flush began, and whether one
-   * runs, and whether the node is held meanwhile. */
-  guint                     unflushed;
-  gsize                     unflushed_bytes;
-  gboolean                  flushing;
+  /* Signals (and their payload bytes) handed to GDBus, known written by
+   * it, and handed to it when the last flush began; the flushes under way,
+   * and whether the node is held meanwhile. */
+  guint64                   queued;
+  guint64                   queued_bytes;
+  guint64                   written;
+  guint64                   written_bytes;
+  guint64                   flush_mark;
+  guint64                   flush_mark_bytes;
+  guint                     flushes;
   gboolean                  holding;
 };
 
 /* GDBus queues every signal in memory until its worker thread has written
  * it, without bound: a peer that floods would grow shoald by the size of
- * each message and more. Every FLUSH_EVERY signals (or FLUSH_EVERY_BYTES
- * of payload: a few large messages weigh as much as many small ones) a
- * flush starts; while one runs and MAX_UNFLUSHED more (or
- * MAX_UNFLUSHED_BYTES) are waiting, the node stops reading its links until
- * the flush is done, and TCP slows the senders down. */
-#define FLUSH_EVERY 256
+ * each message and more, and a method's reply waits behind every signal
+ * queued before it. Every FLUSH_EVERY signals (or FLUSH_EVERY_BYTES of
+ * payload: a few large messages weigh as much as many small ones) a flush
+ * starts, one after the other, so that GDBus says how far it has written;
+ * while MAX_UNWRITTEN signals (or MAX_UNWRITTEN_BYTES) are not known
+ * written, the node stops reading its links, and TCP slows the senders
+ * down. Reading resumes as soon as a flush brings that below the bound,
+ * while GDBus still has the rest to write, so the bus is never left idle. */
+#define FLUSH_EVERY 128
 #define FLUSH_EVERY_BYTES (4 * 1024 * 1024)
-#define MAX_UNFLUSHED 1024
-#define MAX_UNFLUSHED_BYTES (16 * 1024 * 1024)
+#define MAX_UNWRITTEN 512
+#define MAX_UNWRITTEN_BYTES (16 * 1024 * 1024)
+/* Each flush waits in a thread of GLib's pool. */
+#define MAX_FLUSHES (MAX_UNWRITTEN / FLUSH_EVERY + 1)
 
 static void shoald_service_iface_init (ShoalDbusServiceIface *iface);
 
@@ -339,21 +349,40 @@ static void signal_queued (ShoaldService *self,
                            guint          count,
                            gsize          size);
 
+typedef struct {
+  ShoaldService *self;     /* (owned) */
+  guint64        position; /* queued when the flush began */
+  guint64        position_bytes;
+} Flush;
+
+static gboolean
+behind (ShoaldService *self)
+{
+  return self->queued - self->written >= MAX_UNWRITTEN ||
+         self->queued_bytes - self->written_bytes >= MAX_UNWRITTEN_BYTES;
+}
+
 static void
 flushed_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(ShoaldService) self = user_data;
+  Flush *flush = user_data;
+  g_autoptr(ShoaldService) self = flush->self;
   g_autoptr(GError) error = NULL;
 
   if (!g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, &error))
     g_debug ("Flushing the bus connection failed: %s", error->message);
-  self->flushing = FALSE;
-  if (self->holding)
+  self->written = MAX (self->written, flush->position);
+  self->written_bytes = MAX (self->written_bytes, flush->position_bytes);
+  self->flushes--;
+  g_free (flush);
+
+  if (self->holding && !behind (self))
     {
       self->holding = FALSE;
-      shoal_node_release_messages (self->node);
+      if (self->node != NULL)
+        shoal_node_release_messages (self->node);
     }
   signal_queued (self, 0, 0);
 }
@@ -366,21 +395,25 @@ signal_queued (ShoaldService *self,
   GDBusConnection *connection =
     g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
 
-  self->unflushed += count;
-  self->unflushed_bytes += size;
+  self->queued += count;
+  self->queued_bytes += size;
   if (connection == NULL)
     return;
 
-  if (!self->flushing &&
-      (self->unflushed >= FLUSH_EVERY || self->unflushed_bytes >= FLUSH_EVERY_BYTES))
+  if (self->flushes < MAX_FLUSHES &&
+      (self->queued - self->flush_mark >= FLUSH_EVERY ||
+       self->queued_bytes - self->flush_mark_bytes >= FLUSH_EVERY_BYTES))
     {
-      self->flushing = TRUE;
-      self->unflushed = 0;
-      self->unflushed_bytes = 0;
-      g_dbus_connection_flush (connection, NULL, flushed_cb, g_object_ref (self));
+      Flush *flush = g_new0 (Flush, 1);
+
+      flush->self = g_object_ref (self);
+      flush->position = self->flush_mark = self->queued;
+      flush->position_bytes = self->flush_mark_bytes = self->queued_bytes;
+      self->flushes++;
+      g_dbus_connection_flush (connection, NULL, flushed_cb, flush);
     }
-  else if (self->flushing && !self->holding &&
-           (self->unflushed >= MAX_UNFLUSHED || self->unflushed_bytes >= MAX_UNFLUSHED_BYTES))
+
+  if (!self->holding && self->node != NULL && behind (self))
     {
       g_debug ("The bus is behind: reading no more messages until it catches up");
       self->holding = TRUE;
