@@ -25,6 +25,7 @@
 
 #include "shoal-error.h"
 #include "shoal-link-private.h"
+#include "shoal-marshal.h"
 #include "shoal-outbox.h"
 #include "shoal-source.h"
 #include "shoal-trust.h"
@@ -315,8 +316,12 @@ shoal_link_class_init (ShoalLinkClass *klass)
    */
   shoal_link_signals[SHOAL_LINK_SIGNAL_TRAFFIC] =
     g_signal_new ("traffic", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  0, NULL, NULL, _shoal_marshal_VOID__UINT64_UINT64_UINT64_UINT64_BOOLEAN,
+                  G_TYPE_NONE, 5,
                   G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_BOOLEAN);
+  g_signal_set_va_marshaller (shoal_link_signals[SHOAL_LINK_SIGNAL_TRAFFIC],
+                              G_TYPE_FROM_CLASS (klass),
+                              _shoal_marshal_VOID__UINT64_UINT64_UINT64_UINT64_BOOLEANv);
 
   /**
    * ShoalLink::round-trip:
@@ -334,7 +339,9 @@ shoal_link_class_init (ShoalLinkClass *klass)
    */
   shoal_link_signals[SHOAL_LINK_SIGNAL_ACKED] =
     g_signal_new ("acked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+                  0, NULL, NULL, _shoal_marshal_VOID__UINT64, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  g_signal_set_va_marshaller (shoal_link_signals[SHOAL_LINK_SIGNAL_ACKED],
+                              G_TYPE_FROM_CLASS (klass), _shoal_marshal_VOID__UINT64v);
 
   /**
    * ShoalLink::stalled:

@@ -16,6 +16,7 @@
 #include "shoal-discovery-avahi.h"
 #include "shoal-enums.h"
 #include "shoal-error.h"
+#include "shoal-marshal.h"
 #include "shoal-mesh.h"
 #include "shoal-node-private.h"
 
@@ -447,8 +448,11 @@ shoal_node_class_init (ShoalNodeClass *klass)
    */
   shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  0, NULL, NULL, _shoal_marshal_VOID__OBJECT_BOXED_BOOLEAN, G_TYPE_NONE, 3,
                   SHOAL_TYPE_PEER, G_TYPE_BYTES | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_BOOLEAN);
+  g_signal_set_va_marshaller (shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_RECEIVED],
+                              G_TYPE_FROM_CLASS (klass),
+                              _shoal_marshal_VOID__OBJECT_BOXED_BOOLEANv);
 
   /**
    * ShoalNode::peer-pending:
@@ -475,7 +479,10 @@ shoal_node_class_init (ShoalNodeClass *klass)
    */
   shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_DELIVERED] =
     g_signal_new ("message-delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, SHOAL_TYPE_PEER, G_TYPE_UINT64);
+                  0, NULL, NULL, _shoal_marshal_VOID__OBJECT_UINT64, G_TYPE_NONE, 2,
+                  SHOAL_TYPE_PEER, G_TYPE_UINT64);
+  g_signal_set_va_marshaller (shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_DELIVERED],
+                              G_TYPE_FROM_CLASS (klass), _shoal_marshal_VOID__OBJECT_UINT64v);
 
   /**
    * ShoalNode::message-failed:
@@ -490,8 +497,11 @@ shoal_node_class_init (ShoalNodeClass *klass)
    */
   shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_FAILED] =
     g_signal_new ("message-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, SHOAL_TYPE_PEER, G_TYPE_UINT64,
-                  G_TYPE_STRING);
+                  0, NULL, NULL, _shoal_marshal_VOID__OBJECT_UINT64_STRING, G_TYPE_NONE, 3,
+                  SHOAL_TYPE_PEER, G_TYPE_UINT64, G_TYPE_STRING);
+  g_signal_set_va_marshaller (shoal_node_signals[SHOAL_NODE_SIGNAL_MESSAGE_FAILED],
+                              G_TYPE_FROM_CLASS (klass),
+                              _shoal_marshal_VOID__OBJECT_UINT64_STRINGv);
 }
 
 static void
