@@ -93,14 +93,11 @@ kernel_heard_us_ago (ShoalLink *self)
  * acknowledgement. Said once per silence, so that the owner can try a fresh
  * connection beside this one (PROTOCOL.md section 11.3). */
 static void
-check_stalled (ShoalLink *self)
+judge_path (ShoalLink *self,
+            gint64     segment_ms,
+            gboolean   retransmitting)
 {
-  gint64 data_ms, segment_ms;
-  gboolean retransmitting;
-
-  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL) &&
-      retransmitting &&
-      segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms))
+  if (retransmitting && segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms))
     {
       if (self->stalled)
         return;
@@ -113,6 +110,18 @@ check_stalled (ShoalLink *self)
     {
       self->stalled = FALSE;
     }
+}
+
+static void
+check_stalled (ShoalLink *self)
+{
+  gint64 data_ms, segment_ms;
+  gboolean retransmitting;
+
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL))
+    judge_path (self, segment_ms, retransmitting);
+  else
+    self->stalled = FALSE;
 }
 
 static gboolean
@@ -129,7 +138,7 @@ in_flight_cb (gpointer user_data)
       g_clear_pointer (&self->in_flight_source, g_source_unref);
       return G_SOURCE_REMOVE;
     }
-  check_stalled (self);
+  judge_path (self, segment_ms, retransmitting);
   return G_SOURCE_CONTINUE;
 }
 
