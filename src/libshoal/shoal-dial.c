@@ -19,7 +19,7 @@
  * for MAX_PROBES_IN_FLIGHT intervals, time enough for a LAN's handshake,
  * while the first attempt keeps the kernel's own retries for slower paths. */
 #define MAX_PROBES_IN_FLIGHT 8
-#define MAX_PROBES 64
+#define MAX_PROBES 128
 
 typedef struct {
   GSocketClient *client;     /* (owned) */

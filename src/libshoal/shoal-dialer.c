@@ -21,7 +21,7 @@
 #define BACKOFF_MAX_MS 10000
 /* How often a dial to a peer just lost starts another attempt (see
  * shoal-dial.c): the link is back within this long of the path. */
-#define PROBE_MS 50
+#define PROBE_MS 25
 
 struct _ShoalDialer
 {

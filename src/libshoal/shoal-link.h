@@ -48,6 +48,8 @@ typedef void (*ShoalLinkPeersFunc) (gpointer  user_data,
 #define SHOAL_TYPE_LINK (shoal_link_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalLink, shoal_link, SHOAL, LINK, GObject)
 
+void                shoal_link_tune_socket        (GSocket               *socket);
+
 ShoalLink          *shoal_link_new                (GIOStream             *stream,
                                                    GSocketConnection     *connection,
                                                    gboolean               outbound,

@@ -20,6 +20,7 @@
 #include "shoal-interfaces.h"
 #include "shoal-mesh-private.h"
 #include "shoal-peer-private.h"
+#include "shoal-link.h"
 #include "shoal-tls.h"
 
 #define MAX_LINKS 256
@@ -320,6 +321,7 @@ shoal_mesh_secure_connection (ShoalMesh         *self,
   securing->owner_is_target = owner_is_target;
   g_hash_table_add (self->securing, securing);
 
+  shoal_link_tune_socket (g_socket_connection_get_socket (connection));
   shoal_tls_handshake_async (connection, outbound, self->certificate, expected_id,
                              self->config.handshake_timeout_ms, securing->cancellable,
                              secured_cb, securing);

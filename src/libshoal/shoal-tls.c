@@ -20,8 +20,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "shoal-credentials.h"
@@ -421,12 +419,6 @@ shoal_tls_handshake_async (GSocketConnection   *connection,
    * before the task returns, whichever way. */
   hs->timeout_source = shoal_timeout_attach (context, timeout_ms, timeout_cb, task, NULL,
                                              "[shoal] TLS handshake");
-
-  /* Batching is ours, later: the link's queue coalesces small frames. And
-   * the handshake is small writes in a row, which Nagle's algorithm would
-   * hold back until the peer's delayed ACK, 40 ms later. */
-  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
-                       NULL);
 
   if (outbound)
     {
