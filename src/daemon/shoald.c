@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <glib/gi18n.h>
@@ -264,6 +265,11 @@ main (int    argc,
    * 60 KiB per peer of a daemon's resident memory (measured with 16 peers).
    * One arena is plenty for a main-loop daemon. */
   mallopt (M_ARENA_MAX, 1);
+
+  /* GLib logs messages to stdout: where that is a file (a service manager
+   * without a journal, a test), whole blocks would otherwise wait, and the
+   * last lines before a daemon is stopped or stuck were missing. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir ());
