@@ -51,13 +51,14 @@
 /* What this host's TCP stack says of the connection, whether or not this
  * process has read anything: when it last received the peer's data and any
  * segment of the peer's (an acknowledgement of ours included), in
- * milliseconds ago, and whether data of ours has gone unacknowledged long
- * enough for a retransmission timeout to fire. FALSE where it cannot say. */
+ * milliseconds ago, and how many retransmission timeouts have fired in a
+ * row on data of ours that is still unacknowledged (0: none, or nothing
+ * unacknowledged). FALSE where it cannot say. */
 static gboolean
 kernel_last_heard (ShoalLink *self,
                    gint64    *data_ms,
                    gint64    *segment_ms,
-                   gboolean  *retransmitting,
+                   guint     *timeouts,
                    guint     *unacked)
 {
 #ifdef TCP_INFO
@@ -70,7 +71,7 @@ kernel_last_heard (ShoalLink *self,
     {
       *data_ms = info.tcpi_last_data_recv;
       *segment_ms = MIN (info.tcpi_last_data_recv, info.tcpi_last_ack_recv);
-      *retransmitting = info.tcpi_unacked > 0 && info.tcpi_retransmits > 0;
+      *timeouts = info.tcpi_unacked > 0 ? info.tcpi_retransmits : 0;
       if (unacked != NULL)
         *unacked = info.tcpi_unacked;
       return TRUE;
@@ -81,7 +82,9 @@ kernel_last_heard (ShoalLink *self,
 
 /**
  * shoal_link_tune_socket:
- * @socket: the TCP socket of a link, dialled or accepted, before its TLS
+ * @socket: the TCP socket of a link: best before its first segment (the
+ *   listening socket, whose accepted connections inherit the settings, or a
+ *   dialled socket before it connects), at the latest before its TLS
  *   handshake, which runs under the same settings
  *
  * Sets what a link expects of its TCP connection (PROTOCOL.md section 1):
@@ -127,9 +130,9 @@ static gint64
 kernel_heard_us_ago (ShoalLink *self)
 {
   gint64 data_ms, segment_ms;
-  gboolean retransmitting;
+  guint timeouts;
 
-  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL))
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &timeouts, NULL))
     return (self->paused ? segment_ms : data_ms) * 1000;
 
   /* Without the kernel's word, bytes waiting say the peer spoke, not when. */
@@ -141,23 +144,28 @@ kernel_heard_us_ago (ShoalLink *self)
 }
 
 /* The path looks broken when TCP has had to send something of ours again
- * (a retransmission timeout fired: at least STALL_SILENCE_MS without an
- * acknowledgement) and not even the peer's host has sent a segment since:
- * a busy or stopped peer process still has its host acknowledge, and a
- * process of ours that was too busy to send anything expects no
- * acknowledgement. Said once per silence, so that the owner can try a fresh
- * connection beside this one (PROTOCOL.md section 11.3). */
+ * (a retransmission timeout fired) and either not even the peer's host has
+ * sent a segment for STALL_SILENCE_MS, or a second timeout has fired with
+ * nothing of ours acknowledged: a busy or stopped peer process still has
+ * its host acknowledge, and a process of ours that was too busy to send
+ * anything expects no acknowledgement. The second case is a path that has
+ * come back while TCP backs off: the peer's own PINGs arrive, but our data
+ * waits for the next timeout, 80 ms or more away. Said once per silence,
+ * so that the owner can try a fresh connection beside this one (PROTOCOL.md
+ * section 11.3). */
 static void
 judge_path (ShoalLink *self,
             gint64     segment_ms,
-            gboolean   retransmitting)
+            guint      timeouts)
 {
-  if (retransmitting && segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms))
+  if (timeouts >= 2 ||
+      (timeouts == 1 && segment_ms >= MIN (STALL_SILENCE_MS, self->config.heartbeat_interval_ms)))
     {
       if (self->stalled)
         return;
       g_debug ("Link with %s: nothing from the peer's host for %" G_GINT64_FORMAT " ms "
-               "while TCP sends again", self->proven_id, segment_ms);
+               "while TCP sends again (%u timeouts in a row)", self->proven_id, segment_ms,
+               timeouts);
       self->stalled = TRUE;
       g_signal_emit (self, shoal_link_signals[SHOAL_LINK_SIGNAL_STALLED], 0);
     }
@@ -171,10 +179,10 @@ static void
 check_stalled (ShoalLink *self)
 {
   gint64 data_ms, segment_ms;
-  gboolean retransmitting;
+  guint timeouts;
 
-  if (kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, NULL))
-    judge_path (self, segment_ms, retransmitting);
+  if (kernel_last_heard (self, &data_ms, &segment_ms, &timeouts, NULL))
+    judge_path (self, segment_ms, timeouts);
   else
     self->stalled = FALSE;
 }
@@ -184,10 +192,10 @@ in_flight_cb (gpointer user_data)
 {
   ShoalLink *self = user_data;
   gint64 data_ms, segment_ms;
-  gboolean retransmitting;
+  guint timeouts;
   guint unacked = 0;
 
-  if (!kernel_last_heard (self, &data_ms, &segment_ms, &retransmitting, &unacked) ||
+  if (!kernel_last_heard (self, &data_ms, &segment_ms, &timeouts, &unacked) ||
       unacked == 0)
     {
       /* Everything acknowledged: the path works, and the next silence is
@@ -197,7 +205,7 @@ in_flight_cb (gpointer user_data)
       g_clear_pointer (&self->in_flight_source, g_source_unref);
       return G_SOURCE_REMOVE;
     }
-  judge_path (self, segment_ms, retransmitting);
+  judge_path (self, segment_ms, timeouts);
   return G_SOURCE_CONTINUE;
 }
 
@@ -213,6 +221,29 @@ shoal_link_watch_in_flight (ShoalLink *self)
   self->in_flight_source = shoal_timeout_attach (self->context, IN_FLIGHT_CHECK_MS,
                                                  in_flight_cb, self, NULL,
                                                  "[shoal] link in flight");
+}
+
+/**
+ * shoal_link_check_path:
+ * @self: a #ShoalLink
+ *
+ * Sends a PING now and watches it as data in flight: if the peer's host
+ * does not acknowledge it while TCP sends it again, the link reports itself
+ * stalled within moments (PROTOCOL.md section 11.3), rather than on a
+ * heartbeat tick or not at all on an idle link. For when the machine's
+ * network changed: an interface back up after an outage may find TCP
+ * backing off, or its peers redialling into its stale neighbour entries.
+ */
+void
+shoal_link_check_path (ShoalLink *self)
+{
+  g_return_if_fail (SHOAL_IS_LINK (self));
+
+  if (self->state != LINK_STATE_ESTABLISHED)
+    return;
+  shoal_link_queue_control (self, shoal_frame_encode_ping (SHOAL_FRAME_PING,
+                                                           (guint64) g_get_monotonic_time ()));
+  shoal_link_watch_in_flight (self);
 }
 
 gboolean

@@ -49,6 +49,7 @@ typedef void (*ShoalLinkPeersFunc) (gpointer  user_data,
 G_DECLARE_FINAL_TYPE (ShoalLink, shoal_link, SHOAL, LINK, GObject)
 
 void                shoal_link_tune_socket        (GSocket               *socket);
+void                shoal_link_check_path         (ShoalLink             *self);
 
 ShoalLink          *shoal_link_new                (GIOStream             *stream,
                                                    GSocketConnection     *connection,

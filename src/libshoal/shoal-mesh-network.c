@@ -20,13 +20,15 @@
  * @self: a #ShoalMesh
  *
  * The machine's interfaces or addresses changed: every peer or configured
- * address without a link is dialled again now, its backoff forgotten.
+ * address without a link is dialled again now, its backoff forgotten, and
+ * every link checks its path at once.
  *
- * Links are left alone, even one whose local address went away: an
+ * Links are not closed for it, even one whose local address went away: an
  * interface that goes down and up again within the heartbeat timeout keeps
- * its address and its TCP connections. A link whose path is truly gone falls
- * silent, and gives way to a fresh link (the one-link rule) or to the
- * heartbeat, whichever comes first.
+ * its address and its TCP connections. A link whose path is broken finds
+ * so within moments of the check's PING going unanswered, and gets a fresh
+ * link beside it (section 11.3); one whose path is truly gone falls silent
+ * and gives way to the heartbeat.
  */
 void
 shoal_mesh_network_changed (ShoalMesh *self)
@@ -45,6 +47,8 @@ shoal_mesh_network_changed (ShoalMesh *self)
     {
       PeerEntry *entry = value;
 
+      if (entry->link != NULL)
+        shoal_link_check_path (entry->link);
       if (entry->link != NULL || shoal_dialer_is_dialling (entry->dialer))
         continue;
       shoal_dialer_succeeded (entry->dialer);

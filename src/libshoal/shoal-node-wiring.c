@@ -17,6 +17,7 @@
 #include "shoal-error.h"
 #include "shoal-frame.h"
 #include "shoal-discovery-static.h"
+#include "shoal-link.h"
 #include "shoal-node-private.h"
 
 #define HANDSHAKE_TIMEOUT_MS 5000
@@ -276,6 +277,18 @@ shoal_node_accept_next (ShoalNode *self)
   g_socket_listener_accept_async (self->listener, self->cancellable, accept_cb, self);
 }
 
+/* Accepted connections inherit the listening socket's TCP settings, so a
+ * link has them from its first segment (see client_event_cb()). */
+static void
+listener_event_cb (GSocketListener      *listener,
+                   GSocketListenerEvent  event,
+                   GSocket              *socket,
+                   gpointer              user_data)
+{
+  if (event == G_SOCKET_LISTENER_LISTENING)
+    shoal_link_tune_socket (socket);
+}
+
 gboolean
 shoal_node_listen (ShoalNode  *self,
                    GError    **error)
@@ -288,6 +301,7 @@ shoal_node_listen (ShoalNode  *self,
    * coming back) wait a second for SYN retries; it must be set before any
    * socket is added. */
   g_socket_listener_set_backlog (self->listener, MAX (SOMAXCONN, SHOAL_LISTEN_BACKLOG_MIN));
+  g_signal_connect (self->listener, "event", G_CALLBACK (listener_event_cb), NULL);
 
   if (self->listen_address != NULL)
     {

@@ -16,6 +16,7 @@
 #include "shoal-discovery-avahi.h"
 #include "shoal-enums.h"
 #include "shoal-error.h"
+#include "shoal-link.h"
 #include "shoal-marshal.h"
 #include "shoal-mesh.h"
 #include "shoal-node-private.h"
@@ -504,6 +505,20 @@ shoal_node_class_init (ShoalNodeClass *klass)
                               _shoal_marshal_VOID__OBJECT_UINT64_STRINGv);
 }
 
+/* A link's TCP settings (shoal_link_tune_socket()) from its first segment:
+ * the round-trip estimate that a fresh link's retransmission timeout
+ * starts from is taken under them, not under the kernel's 200 ms. */
+static void
+client_event_cb (GSocketClient      *client,
+                 GSocketClientEvent  event,
+                 GSocketConnectable *connectable,
+                 GIOStream          *connection,
+                 gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_CONNECTING)
+    shoal_link_tune_socket (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+}
+
 static void
 shoal_node_init (ShoalNode *self)
 {
@@ -521,6 +536,7 @@ shoal_node_init (ShoalNode *self)
   self->client = g_socket_client_new ();
   g_socket_client_set_enable_proxy (self->client, FALSE);
   g_socket_client_set_timeout (self->client, CONNECT_TIMEOUT_S);
+  g_signal_connect (self->client, "event", G_CALLBACK (client_event_cb), NULL);
 }
 
 /**
