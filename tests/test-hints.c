@@ -13,49 +13,12 @@
 #include "shoal-frame.h"
 #include "shoal-mesh-private.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-scratch.h"
 
 #define MAX_NODES 5
 #define TIMEOUT_MS 10000
-
-/* Log capture: a false hint must be dialled once, and says so in the log. */
-
-static GMutex log_lock;
-static GPtrArray *log_lines;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING))
-    {
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          {
-            g_mutex_lock (&log_lock);
-            g_ptr_array_add (log_lines, g_strdup (fields[i].value));
-            g_mutex_unlock (&log_lock);
-          }
-    }
-
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
-static guint
-log_count (const gchar *needle)
-{
-  guint count = 0;
-
-  g_mutex_lock (&log_lock);
-  for (guint i = 0; i < log_lines->len; i++)
-    if (strstr (g_ptr_array_index (log_lines, i), needle) != NULL)
-      count++;
-  g_mutex_unlock (&log_lock);
-  return count;
-}
 
 typedef struct {
   gchar     *tmpdir;              /* (owned) */
@@ -259,6 +222,12 @@ no_dials (gpointer data)
   return shoal_node_count_dials (data) == 0;
 }
 
+static gboolean
+refusal_logged (gpointer data)
+{
+  return shoal_test_log_count (data, NULL) > 0;
+}
+
 static void
 test_exchange_false_id (Fixture       *f,
                         gconstpointer  data)
@@ -285,7 +254,7 @@ test_exchange_false_id (Fixture       *f,
   /* b tells a that the made-up id listens where c does. */
   frame = forged_peers (fake, shoal_node_get_port (c));
   shoal_link_send_control (link_between (b, a), frame);
-  g_assert_true (shoal_test_nodes_wait ((ShoalTestNodesCondition) log_count, refusal, TIMEOUT_MS));
+  g_assert_true (shoal_test_nodes_wait (refusal_logged, refusal, TIMEOUT_MS));
   g_assert_true (shoal_test_nodes_wait (no_dials, a, TIMEOUT_MS));
   g_assert_null (shoal_node_lookup_peer (a, fake));
 
@@ -295,7 +264,7 @@ test_exchange_false_id (Fixture       *f,
       shoal_link_send_control (link_between (b, a), frame);
       shoal_test_nodes_run (700);
     }
-  g_assert_cmpuint (log_count (refusal), ==, 1);
+  g_assert_cmpuint (shoal_test_log_count (refusal, NULL), ==, 1);
   g_assert_null (shoal_node_lookup_peer (a, fake));
   g_assert_cmpuint (shoal_node_count_dials (a), ==, 0);
 
@@ -331,7 +300,7 @@ test_exchange_unannounced (Fixture       *f,
   frame = forged_peers ("00112233445566778899aabbccddeeff", 9);
   shoal_link_send_control (link_between (b, a), frame);
   g_assert_true (shoal_test_nodes_wait (disconnected_once, f, TIMEOUT_MS));
-  g_assert_cmpuint (log_count ("peers frame without the peers feature"), >, 0);
+  g_assert_cmpuint (shoal_test_log_count ("peers frame without the peers feature", NULL), >, 0);
   g_assert_null (shoal_node_lookup_peer (a, "00112233445566778899aabbccddeeff"));
 }
 
@@ -475,8 +444,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  shoal_test_log_capture ();
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -1,4 +1,4 @@
-/* test-node-common.c: the fixture, log capture and mesh helpers the node tests share
+/* test-node-common.c: the fixture and mesh helpers the node tests share
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -6,88 +6,12 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "shoal-discovery-static.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-scratch.h"
 #include "test-node.h"
-
-/* Log capture: the tests check that a dropped link says why. */
-
-static GMutex log_lock;
-static GPtrArray *log_lines;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING))
-    {
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          {
-            g_mutex_lock (&log_lock);
-            g_ptr_array_add (log_lines, g_strdup (fields[i].value));
-            g_mutex_unlock (&log_lock);
-          }
-    }
-
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
-/* For main(), before anything logs. */
-void
-node_log_capture (void)
-{
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
-}
-
-gboolean
-node_log_contains (const gchar *needle)
-{
-  gboolean found = FALSE;
-
-  g_autofree gchar *lower_needle = g_ascii_strdown (needle, -1);
-
-  g_mutex_lock (&log_lock);
-  for (guint i = 0; i < log_lines->len && !found; i++)
-    {
-      g_autofree gchar *line = g_ascii_strdown (g_ptr_array_index (log_lines, i), -1);
-
-      found = strstr (line, lower_needle) != NULL;
-    }
-  g_mutex_unlock (&log_lock);
-
-  return found;
-}
-
-/* How many captured lines contain @needle (case matters). */
-guint
-node_log_count (const gchar *needle)
-{
-  guint count = 0;
-
-  g_mutex_lock (&log_lock);
-  for (guint i = 0; i < log_lines->len; i++)
-    if (strstr (g_ptr_array_index (log_lines, i), needle) != NULL)
-      count++;
-  g_mutex_unlock (&log_lock);
-
-  return count;
-}
-
-void
-node_log_clear (void)
-{
-  g_mutex_lock (&log_lock);
-  g_ptr_array_set_size (log_lines, 0);
-  g_mutex_unlock (&log_lock);
-}
 
 /* Fixture */
 
@@ -99,7 +23,7 @@ node_fixture_setup (Fixture       *f,
 
   f->tmpdir = g_dir_make_tmp ("shoal-node-XXXXXX", &error);
   g_assert_no_error (error);
-  node_log_clear ();
+  shoal_test_log_clear ();
 }
 
 void

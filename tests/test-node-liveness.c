@@ -9,6 +9,7 @@
 #include "shoal-discovery-static.h"
 #include "shoal-error.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "test-node.h"
 
@@ -257,7 +258,7 @@ test_silent_peer (Fixture       *f,
   /* The timeout plus one heartbeat tick, with room for a loaded machine. */
   g_assert_cmpint (lost_after, <, (600 + 100 + 900) * 1000);
   g_assert_cmpint (lost_after, >=, 400 * 1000);
-  g_assert_true (node_log_contains ("timeout"));
+  g_assert_true (shoal_test_log_contains_nocase ("timeout"));
 
   frozen_finish (f, &frozen);
 }
@@ -374,7 +375,7 @@ unreachable_said (gpointer data)
 {
   Unreachable *u = data;
 
-  return node_log_count (u->line) >= u->lines;
+  return shoal_test_log_count (u->line, NULL) >= u->lines;
 }
 
 /* @lines dials made, and the last one over. */
@@ -423,11 +424,11 @@ test_unreachable (Fixture       *f,
   u.lines = 1;
   g_assert_true (shoal_test_nodes_wait (unreachable_said, &u, 10000));
   g_assert_true (g_str_has_prefix (shoal_peer_get_last_error (u.peer), "connection refused: "));
-  g_assert_true (node_log_contains (
+  g_assert_true (shoal_test_log_contains_nocase (
                    "dials in a row failed, the last one because: connection refused"));
   u.lines = u.dials + 1;
   g_assert_true (shoal_test_nodes_wait (dialled_at_least, &u, 15000));
-  g_assert_cmpuint (node_log_count (line), ==, 1);
+  g_assert_cmpuint (shoal_test_log_count (line, NULL), ==, 1);
 
   /* Back: the link clears the error. */
   f->nodes[0] = shoal_node_new ("node0", port, state_dir);
@@ -442,7 +443,7 @@ test_unreachable (Fixture       *f,
   shoal_node_stop (f->nodes[0]);
   u.lines = 2;
   g_assert_true (shoal_test_nodes_wait (unreachable_said, &u, 10000));
-  g_assert_cmpuint (node_log_count (line), ==, 2);
+  g_assert_cmpuint (shoal_test_log_count (line, NULL), ==, 2);
 
   g_signal_handlers_disconnect_by_data (u.peer, &u);
   g_clear_object (&u.peer);

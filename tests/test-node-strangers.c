@@ -10,6 +10,7 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "test-node.h"
@@ -225,11 +226,11 @@ test_garbage (Fixture       *f,
     {
       g_autoptr(GByteArray) answer = NULL;
 
-      node_log_clear ();
+      shoal_test_log_clear ();
       answer = send_garbage (f, f->nodes[0], cases[i].bytes, cases[i].length);
       assert_goodbye (answer, SHOAL_GOODBYE_PROTOCOL_ERROR);
-      g_assert_true (node_log_contains ("protocol error"));
-      g_assert_true (node_log_contains (cases[i].what));
+      g_assert_true (shoal_test_log_contains_nocase ("protocol error"));
+      g_assert_true (shoal_test_log_contains_nocase (cases[i].what));
       assert_mesh_carries_on (f);
     }
 
@@ -237,10 +238,10 @@ test_garbage (Fixture       *f,
   {
     g_autoptr(GByteArray) answer = NULL;
 
-    node_log_clear ();
+    shoal_test_log_clear ();
     answer = stranger_talk (f->nodes[0], NULL, http, sizeof http - 1, 5000);
     g_assert_cmpuint (answer->len, ==, 0);
-    g_assert_true (node_log_contains ("other than a TLS ClientHello"));
+    g_assert_true (shoal_test_log_contains_nocase ("other than a TLS ClientHello"));
     assert_mesh_carries_on (f);
   }
 }
@@ -260,7 +261,7 @@ test_silent_stranger (Fixture       *f,
   answer = stranger_talk (f->nodes[0], NULL, NULL, 0, 10000);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 4500 * 1000);
   g_assert_cmpuint (answer->len, ==, 0);
-  g_assert_true (node_log_contains ("no TLS handshake"));
+  g_assert_true (shoal_test_log_contains_nocase ("no TLS handshake"));
   assert_mesh_carries_on (f);
 }
 
@@ -312,7 +313,7 @@ test_overload (Fixture       *f,
 
   answer = stranger_talk (f->nodes[0], NULL, NULL, 0, 5000);
   g_assert_cmpuint (answer->len, ==, 0);
-  g_assert_true (node_log_contains ("too many links"));
+  g_assert_true (shoal_test_log_contains_nocase ("too many links"));
 
   g_ptr_array_set_size (strangers, 0);
   g_assert_true (shoal_test_nodes_wait (node_mesh_complete, f, 5000));

@@ -16,13 +16,14 @@
 
 #include "config.h"
 
+#include "shoal-test-log.h"
 #include "test-node.h"
 
 int
 main (int   argc,
       char *argv[])
 {
-  node_log_capture ();
+  shoal_test_log_capture ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) \

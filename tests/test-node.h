@@ -21,10 +21,6 @@ typedef struct {
 } Fixture;
 
 /* test-node-common.c */
-void       node_log_capture          (void);
-gboolean   node_log_contains         (const gchar   *needle);
-guint      node_log_count            (const gchar   *needle);
-void       node_log_clear            (void);
 void       node_fixture_setup        (Fixture       *f,
                                       gconstpointer  data);
 void       node_fixture_teardown     (Fixture       *f,

@@ -13,6 +13,7 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
@@ -31,7 +32,7 @@ security_fixture_setup (Fixture       *f,
 {
   f->tmpdir = shoal_test_scratch_dir ("security");
 
-  security_log_clear ();
+  shoal_test_log_clear ();
 }
 
 void
@@ -99,38 +100,6 @@ security_add_open_node (Fixture     *f,
   return security_add_node (f, name, NULL, 0, SHOAL_TRUST_POLICY_OPEN, NULL);
 }
 
-/* Runs the main loop until @condition holds or @timeout_ms pass. */
-gboolean
-security_wait_for (Condition condition,
-                   gpointer  data,
-                   guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (200);
-    }
-
-  return TRUE;
-}
-
-/* Runs the main loop for @ms, for things that must not happen. */
-void
-security_run_for (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-    }
-}
-
 typedef struct {
   ShoalNode *a;
   ShoalNode *b;
@@ -151,7 +120,7 @@ security_assert_linked_within (ShoalNode *a,
 {
   Pair pair = { a, b };
 
-  g_assert_true (security_wait_for (pair_linked, &pair, timeout_ms));
+  g_assert_true (shoal_test_nodes_wait (pair_linked, &pair, timeout_ms));
 }
 
 static void
@@ -265,7 +234,7 @@ security_assert_message_arrives (ShoalNode *from,
   handler = g_signal_connect (to, "message-received", G_CALLBACK (inbox_cb), &inbox);
   shoal_node_send (from, shoal_node_get_id (to), payload, &error);
   g_assert_no_error (error);
-  g_assert_true (security_wait_for (inbox_filled, &inbox, 5000));
+  g_assert_true (shoal_test_nodes_wait (inbox_filled, &inbox, 5000));
   g_signal_handler_disconnect (to, handler);
 }
 
@@ -365,7 +334,7 @@ void
 security_stranger_finish (Stranger *s,
                           guint     timeout_ms)
 {
-  g_assert_true (security_wait_for (stranger_done, s, timeout_ms));
+  g_assert_true (shoal_test_nodes_wait (stranger_done, s, timeout_ms));
   g_thread_join (s->thread);
   s->thread = NULL;
   g_assert_no_error (s->connect_error);

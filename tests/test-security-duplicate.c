@@ -11,6 +11,7 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
 #include "test-security.h"
@@ -140,36 +141,36 @@ run_twin (Fixture  *f,
   security_watch_start (&watch, a, twin.id);
   twin.thread = g_thread_new ("twin", twin_thread, &twin);
 
-  g_assert_true (security_wait_for (twin_reached, &twin, 10000));
+  g_assert_true (shoal_test_nodes_wait (twin_reached, &twin, 10000));
   g_assert_no_error (twin.error);
-  g_assert_true (security_wait_for (watch_saw_connect, &watch, 10000));
+  g_assert_true (shoal_test_nodes_wait (watch_saw_connect, &watch, 10000));
   peer = shoal_node_lookup_peer (a, twin.id);
   g_assert_nonnull (peer);
   g_object_ref (peer);
 
   g_atomic_int_set (&twin.go, 1);
-  g_assert_true (security_wait_for (twin_reached, &twin, 10000));
+  g_assert_true (shoal_test_nodes_wait (twin_reached, &twin, 10000));
   g_assert_no_error (twin.error);
   /* The node has the goodbye and the second connection: the peer is still
    * there, and nobody was told otherwise. A message sent meanwhile waits for
    * the kept link: the delivery timeout has not even begun. */
-  security_run_for (500);
+  shoal_test_nodes_run (500);
   g_assert_cmpuint (watch.disconnected, ==, 0);
   g_assert_cmpint (shoal_peer_get_state (peer), ==, SHOAL_PEER_STATE_CONNECTED);
   g_signal_connect (a, "message-failed", G_CALLBACK (count_failed), &failed);
   payload = g_bytes_new_static ("meanwhile", 9);
   g_assert_cmpuint (shoal_node_send (a, twin.id, payload, &error), !=, 0);
   g_assert_no_error (error);
-  security_run_for (200);
+  shoal_test_nodes_run (200);
   g_assert_cmpuint (failed, ==, 0);
 
   g_atomic_int_set (&twin.go, 2);
-  g_assert_true (security_wait_for (twin_reached, &twin, 10000));
+  g_assert_true (shoal_test_nodes_wait (twin_reached, &twin, 10000));
   g_assert_no_error (twin.error);
   if (second_hello)
     {
       /* The kept link takes over in silence. */
-      security_run_for (500);
+      shoal_test_nodes_run (500);
       g_assert_cmpint (shoal_peer_get_state (peer), ==, SHOAL_PEER_STATE_CONNECTED);
       g_assert_cmpuint (watch.connected, ==, 1);
       g_assert_cmpuint (watch.disconnected, ==, 0);
@@ -177,8 +178,8 @@ run_twin (Fixture  *f,
   else
     {
       /* The kept link never came: the peer is gone, said once. */
-      g_assert_true (security_wait_for (security_watch_saw_disconnect, &watch, 15000));
-      security_run_for (200);
+      g_assert_true (shoal_test_nodes_wait (security_watch_saw_disconnect, &watch, 15000));
+      shoal_test_nodes_run (200);
       g_assert_cmpuint (watch.disconnected, ==, 1);
       g_assert_cmpuint (watch.connected, ==, 1);
       g_assert_cmpint (shoal_peer_get_state (peer), !=, SHOAL_PEER_STATE_CONNECTED);

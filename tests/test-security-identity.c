@@ -13,6 +13,7 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
@@ -54,7 +55,7 @@ test_impostor (Fixture       *f,
 
   expected_log = g_strdup_printf ("hello claims peer id %s but the certificate proves %s",
                                   shoal_node_get_id (b), stranger_id);
-  g_assert_true (security_log_contains (expected_log));
+  g_assert_true (shoal_test_log_contains (expected_log));
   g_assert_null (shoal_node_lookup_peer (a, stranger_id));
 
   security_assert_pair_carries_on (a, b, &watch);
@@ -109,11 +110,11 @@ test_tofu (Fixture       *f,
   security_assert_linked_within (a, b, 5000);
   old_id = g_strdup (shoal_node_get_id (b));
   g_assert_null (shoal_peer_get_previous_id (shoal_node_lookup_peer (a, old_id)));
-  g_assert_false (security_log_contains ("a name this node knows from peer"));
+  g_assert_false (shoal_test_log_contains ("a name this node knows from peer"));
 
   shoal_node_stop (b);
   ref = (PeerRef) { a, old_id };
-  g_assert_true (security_wait_for (peer_ref_not_connected, &ref, 5000));
+  g_assert_true (shoal_test_nodes_wait (peer_ref_not_connected, &ref, 5000));
 
   /* Another machine, or the same one reinstalled: a new key, the old name. */
   b2 = security_add_node (f, "bob", "bob-2", 0, SHOAL_TRUST_POLICY_OPEN, NULL);
@@ -122,7 +123,7 @@ test_tofu (Fixture       *f,
   security_assert_linked_within (a, b2, 5000);
 
   expected = g_strdup_printf ("a name this node knows from peer %s", old_id);
-  g_assert_true (security_log_contains (expected));
+  g_assert_true (shoal_test_log_contains (expected));
   peer = shoal_node_lookup_peer (a, shoal_node_get_id (b2));
   g_assert_nonnull (peer);
   g_assert_cmpstr (shoal_peer_get_name (peer), ==, "bob");
@@ -134,15 +135,15 @@ test_tofu (Fixture       *f,
   new_id = g_strdup (shoal_node_get_id (b2));
   port = shoal_node_get_port (b2);
   shoal_test_node_dial (a, port);
-  security_run_for (1000);
+  shoal_test_nodes_run (1000);
   g_assert_true (shoal_node_lookup_peer (a, new_id) == peer);
   shoal_node_stop (b2);
   ref = (PeerRef) { a, new_id };
-  g_assert_true (security_wait_for (peer_ref_not_connected, &ref, 5000));
+  g_assert_true (shoal_test_nodes_wait (peer_ref_not_connected, &ref, 5000));
   g_assert_true (shoal_node_lookup_peer (a, new_id) == peer);
   b3 = security_add_node (f, "bob", "bob-2", port, SHOAL_TRUST_POLICY_OPEN, NULL);
   g_assert_cmpstr (shoal_node_get_id (b3), ==, new_id);
-  g_assert_true (security_wait_for (peer_ref_connected, &ref, 5000));
+  g_assert_true (shoal_test_nodes_wait (peer_ref_connected, &ref, 5000));
   g_assert_true (shoal_node_lookup_peer (a, new_id) == peer);
   g_test_message ("previous-id after the reconnection: %s", shoal_peer_get_previous_id (peer));
   g_assert_cmpstr (shoal_peer_get_previous_id (peer), ==, old_id);
@@ -153,7 +154,7 @@ test_tofu (Fixture       *f,
 static gboolean
 log_names (gpointer data)
 {
-  return security_log_contains (data);
+  return shoal_test_log_contains (data);
 }
 
 void
@@ -180,8 +181,8 @@ test_expected_id (Fixture       *f,
   shoal_mesh_target_found (shoal_node_get_mesh (a), "forged", claimed, "forged", addresses, TRUE);
 
   expected = g_strdup_printf ("where %s was expected", claimed);
-  g_assert_true (security_wait_for (log_names, expected, 5000));
-  security_run_for (1000);
+  g_assert_true (shoal_test_nodes_wait (log_names, expected, 5000));
+  shoal_test_nodes_run (1000);
   g_assert_null (shoal_node_lookup_peer (a, shoal_node_get_id (c)));
   g_assert_false (shoal_test_node_sees (c, a));
   /* Known from that record alone, the made-up id is forgotten with it. */
@@ -213,7 +214,7 @@ test_static_new_key (Fixture       *f,
 
   shoal_node_stop (b);
   ref = (PeerRef) { a, old_id };
-  g_assert_true (security_wait_for (peer_ref_not_connected, &ref, 5000));
+  g_assert_true (shoal_test_nodes_wait (peer_ref_not_connected, &ref, 5000));
 
   /* Reinstalled: a new key (a new state directory) at the same address. */
   c = security_add_node (f, "bob", "bob-reinstalled", port, SHOAL_TRUST_POLICY_OPEN, NULL);
@@ -221,7 +222,7 @@ test_static_new_key (Fixture       *f,
   security_assert_linked_within (a, c, 10000);
 
   expected = g_strdup_printf ("where %s was expected", old_id);
-  g_assert_true (security_log_contains (expected));
+  g_assert_true (shoal_test_log_contains (expected));
   g_assert_false (peer_ref_connected (&ref));
   security_assert_messages_flow (a, c);
 }

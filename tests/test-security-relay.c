@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
@@ -293,7 +294,7 @@ test_mitm (Fixture       *f,
   relay_start (&relay, a, mallory);
   shoal_test_node_dial (b, relay.port);
 
-  security_run_for (3000);
+  shoal_test_nodes_run (3000);
   g_test_message ("%u connections through the relay, %u with TLS on both sides",
                   relay_count_connections (&relay), relay_count_tls_sessions (&relay));
   /* The attack got as far as the hellos: TLS itself cannot tell. */
@@ -305,8 +306,8 @@ test_mitm (Fixture       *f,
                             shoal_node_get_id (b), mallory_id);
   b_says = g_strdup_printf ("hello claims peer id %s but the certificate proves %s",
                             shoal_node_get_id (a), mallory_id);
-  g_assert_true (security_log_contains (a_says));
-  g_assert_true (security_log_contains (b_says));
+  g_assert_true (shoal_test_log_contains (a_says));
+  g_assert_true (shoal_test_log_contains (b_says));
   g_assert_null (shoal_node_lookup_peer (a, mallory_id));
   g_assert_null (shoal_node_lookup_peer (b, mallory_id));
 

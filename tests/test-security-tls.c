@@ -17,6 +17,8 @@
 
 #include "shoal-frame.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
+#include "shoal-test-nodes.h"
 #include "shoal-test-peer.h"
 #include "shoal-test-scratch.h"
 #include "test-security.h"
@@ -65,7 +67,7 @@ test_v1_peer (Fixture       *f,
   security_watch_start (&watch, a, shoal_node_get_id (b));
 
   assert_closed_silently (a, v1_hello, sizeof v1_hello, 5000);
-  g_assert_true (security_log_contains ("speaks protocol 1 without TLS"));
+  g_assert_true (shoal_test_log_contains ("speaks protocol 1 without TLS"));
 
   security_assert_pair_carries_on (a, b, &watch);
   security_watch_stop (&watch);
@@ -90,7 +92,7 @@ test_garbage_before_tls (Fixture       *f,
   security_watch_start (&watch, a, shoal_node_get_id (b));
 
   assert_closed_silently (a, (const guint8 *) http, strlen (http), 5000);
-  g_assert_true (security_log_contains ("other than a TLS ClientHello"));
+  g_assert_true (shoal_test_log_contains ("other than a TLS ClientHello"));
 
   security_assert_pair_carries_on (a, b, &watch);
   security_watch_stop (&watch);
@@ -120,7 +122,7 @@ test_stalled_tls (Fixture       *f,
   g_test_message ("closed after %" G_GINT64_FORMAT " ms", took / 1000);
   g_assert_cmpint (took, >=, 4500 * 1000);
   g_assert_cmpint (took, <, 7500 * 1000);
-  g_assert_true (security_log_contains ("no TLS handshake"));
+  g_assert_true (shoal_test_log_contains ("no TLS handshake"));
 
   security_assert_pair_carries_on (a, b, &watch);
   security_watch_stop (&watch);
@@ -293,7 +295,7 @@ test_weak_key (Fixture       *f,
   security_watch_start (&watch, a, shoal_node_get_id (b));
 
   assert_certificate_refused (a, weak);
-  g_assert_true (security_log_contains ("weak key"));
+  g_assert_true (shoal_test_log_contains ("weak key"));
 
   security_assert_pair_carries_on (a, b, &watch);
   security_watch_stop (&watch);
@@ -318,7 +320,7 @@ test_chain (Fixture       *f,
   security_watch_start (&watch, a, shoal_node_get_id (b));
 
   assert_certificate_refused (a, chain);
-  g_assert_true (security_log_contains ("chain"));
+  g_assert_true (shoal_test_log_contains ("chain"));
 
   security_assert_pair_carries_on (a, b, &watch);
   security_watch_stop (&watch);
@@ -366,10 +368,10 @@ test_malformed_after_tls (Fixture       *f,
   g_assert_no_error (stranger.handshake_error);
   g_assert_no_error (stranger.write_error);
   security_assert_goodbye (stranger.received, a, SHOAL_GOODBYE_PROTOCOL_ERROR);
-  g_assert_true (security_log_contains ("protocol error"));
+  g_assert_true (shoal_test_log_contains ("protocol error"));
 
   /* It was let in by its hello, then dropped for the garbage. */
-  g_assert_true (security_wait_for (security_watch_saw_disconnect, &stranger_watch, 5000));
+  g_assert_true (shoal_test_nodes_wait (security_watch_saw_disconnect, &stranger_watch, 5000));
   g_test_message ("stranger dropped: %s", stranger_watch.last_reason);
   g_assert_cmpstr (stranger_watch.last_reason, ==, "protocol-error");
   security_watch_stop (&stranger_watch);

@@ -14,6 +14,7 @@
 
 #include "shoal-error.h"
 #include "shoal-node-private.h"
+#include "shoal-test-log.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-scratch.h"
 #include "test-security.h"
@@ -45,7 +46,7 @@ key_case_start (Fixture     *f,
   g_autofree gchar *name_a = g_strdup_printf ("alice-%s", suffix);
   g_autofree gchar *name_b = g_strdup_printf ("bob-%s", suffix);
 
-  security_log_clear ();
+  shoal_test_log_clear ();
   kc->connections = 0;
   kc->a = security_add_node (f, name_a, NULL, 0,
                              key_a != NULL ? SHOAL_TRUST_POLICY_NETWORK_KEY
@@ -82,13 +83,13 @@ assert_key_refused (KeyCase     *kc,
   g_autofree gchar *b_line = g_strdup_printf ("%s: not trusted: %s", shoal_node_get_id (kc->a),
                                               b_says);
 
-  security_run_for (3000);
+  shoal_test_nodes_run (3000);
   g_assert_cmpuint (kc->connections, ==, 0);
   g_assert_false (shoal_test_node_sees (kc->a, kc->b));
   g_assert_false (shoal_test_node_sees (kc->b, kc->a));
 
-  g_assert_cmpuint (security_log_count ("Closing link", a_line), >, 0);
-  g_assert_cmpuint (security_log_count ("Closing link", b_line), >, 0);
+  g_assert_cmpuint (shoal_test_log_count ("Closing link", a_line), >, 0);
+  g_assert_cmpuint (shoal_test_log_count ("Closing link", b_line), >, 0);
   g_assert_nonnull (strstr (a_line, "network key"));
   g_assert_nonnull (strstr (b_line, "network key"));
 }
@@ -199,8 +200,8 @@ test_allow_list (Fixture       *f,
   shoal_test_node_dial (b, a_port);
 
   /* Both pend, with the same code, and nothing flows. */
-  g_assert_true (security_wait_for (security_watch_saw_pending, &a_watch, 5000));
-  g_assert_true (security_wait_for (security_watch_saw_pending, &b_watch, 5000));
+  g_assert_true (shoal_test_nodes_wait (security_watch_saw_pending, &a_watch, 5000));
+  g_assert_true (shoal_test_nodes_wait (security_watch_saw_pending, &b_watch, 5000));
   assert_pending (a, b);
   assert_pending (b, a);
   a_sees_b = shoal_node_lookup_peer (a, shoal_node_get_id (b));
@@ -218,7 +219,7 @@ test_allow_list (Fixture       *f,
    * trusted, while it waits for b's decision. */
   shoal_node_trust (a, shoal_node_get_id (b), &error);
   g_assert_no_error (error);
-  security_run_for (1000);
+  shoal_test_nodes_run (1000);
   g_assert_false (shoal_test_node_sees (a, b));
   g_assert_false (shoal_test_node_sees (b, a));
   g_assert_cmpuint (a_watch.connected + b_watch.connected, ==, 0);
@@ -242,24 +243,24 @@ test_allow_list (Fixture       *f,
    * dial to find out who is there, and no more. a refusing its own dial
    * says "Closing link to <b>: not trusted: untrusted on this node". */
   connected_line = g_strdup_printf ("Connected to %s", shoal_node_get_id (b));
-  connected_lines = security_log_count (connected_line, NULL);
+  connected_lines = shoal_test_log_count (connected_line, NULL);
   redial_line = g_strdup_printf ("Closing link to %s: not trusted: untrusted on this node",
                                  shoal_node_get_id (b));
   g_assert_cmpuint (connected_lines, >, 0);
   shoal_node_untrust (a, shoal_node_get_id (b), &error);
   g_assert_no_error (error);
-  g_assert_true (security_wait_for (security_watch_saw_disconnect, &a_watch, 5000));
-  g_assert_true (security_wait_for (security_watch_saw_disconnect, &b_watch, 5000));
+  g_assert_true (shoal_test_nodes_wait (security_watch_saw_disconnect, &a_watch, 5000));
+  g_assert_true (shoal_test_nodes_wait (security_watch_saw_disconnect, &b_watch, 5000));
   g_test_message ("a's reason: %s; b's reason: %s", a_watch.last_reason, b_watch.last_reason);
   g_assert_cmpstr (a_watch.last_reason, ==, "not-trusted");
   g_assert_cmpstr (b_watch.last_reason, ==, "not-trusted");
-  security_run_for (2000);
+  shoal_test_nodes_run (2000);
   g_assert_false (shoal_test_node_sees (a, b));
   g_assert_false (shoal_test_node_sees (b, a));
-  g_assert_cmpuint (security_log_count (connected_line, NULL), ==, connected_lines);
+  g_assert_cmpuint (shoal_test_log_count (connected_line, NULL), ==, connected_lines);
   g_test_message ("a dialled b %u time(s) after untrusting it",
-                  security_log_count (redial_line, NULL));
-  g_assert_cmpuint (security_log_count (redial_line, NULL), <=, 1);
+                  shoal_test_log_count (redial_line, NULL));
+  g_assert_cmpuint (shoal_test_log_count (redial_line, NULL), <=, 1);
   security_watch_stop (&a_watch);
   security_watch_stop (&b_watch);
 
@@ -277,16 +278,16 @@ test_allow_list (Fixture       *f,
   shoal_test_node_dial (a2, shoal_node_get_port (b));
   security_watch_start (&a_watch, a2, shoal_node_get_id (b));
   security_watch_start (&b_watch, b, shoal_node_get_id (a2));
-  redials = security_log_count (redial_line, NULL);
-  security_run_for (2000);
+  redials = shoal_test_log_count (redial_line, NULL);
+  shoal_test_nodes_run (2000);
   g_assert_cmpuint (a_watch.connected + b_watch.connected, ==, 0);
   g_assert_false (shoal_test_node_sees (a2, b));
   g_assert_false (shoal_test_node_sees (b, a2));
-  g_assert_cmpuint (security_log_count (connected_line, NULL), ==, connected_lines);
+  g_assert_cmpuint (shoal_test_log_count (connected_line, NULL), ==, connected_lines);
   /* Once to learn that b is behind its static address, then no more. */
   g_test_message ("the restarted a dialled b %u time(s)",
-                  security_log_count (redial_line, NULL) - redials);
-  g_assert_cmpuint (security_log_count (redial_line, NULL) - redials, <=, 1);
+                  shoal_test_log_count (redial_line, NULL) - redials);
+  g_assert_cmpuint (shoal_test_log_count (redial_line, NULL) - redials, <=, 1);
   security_watch_stop (&a_watch);
   security_watch_stop (&b_watch);
 }

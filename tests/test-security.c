@@ -8,8 +8,8 @@
  * every byte. Each case checks what a user relies on: the link is refused
  * with a reason in the log, and the links that were there carry on.
  *
- * This file holds main() and the log capture every part reads; the tests
- * are in test-security-identity.c, test-security-trust.c,
+ * This file holds main(), which has the log kept (shoal-test-log.c) for
+ * every part to read; the tests are in test-security-identity.c, test-security-trust.c,
  * test-security-tls.c, test-security-relay.c and
  * test-security-duplicate.c, their fixture and helpers in
  * test-security-common.c, all in one program (test-security.h).
@@ -20,76 +20,14 @@
 
 #include "config.h"
 
-#include <string.h>
-
+#include "shoal-test-log.h"
 #include "test-security.h"
-
-/* Log capture: a refused link must say why. The nodes share the process, so
- * a line is told apart by the peer id it names. */
-
-static GMutex log_lock;
-static GPtrArray *log_lines;
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING))
-    {
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "MESSAGE"))
-          {
-            g_mutex_lock (&log_lock);
-            g_ptr_array_add (log_lines, g_strdup (fields[i].value));
-            g_mutex_unlock (&log_lock);
-          }
-    }
-
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
-/* How many captured lines contain both @needle and @also (if not %NULL). */
-guint
-security_log_count (const gchar *needle,
-                    const gchar *also)
-{
-  guint count = 0;
-
-  g_mutex_lock (&log_lock);
-  for (guint i = 0; i < log_lines->len; i++)
-    {
-      const gchar *line = g_ptr_array_index (log_lines, i);
-
-      if (strstr (line, needle) != NULL && (also == NULL || strstr (line, also) != NULL))
-        count++;
-    }
-  g_mutex_unlock (&log_lock);
-
-  return count;
-}
-
-gboolean
-security_log_contains (const gchar *needle)
-{
-  return security_log_count (needle, NULL) > 0;
-}
-
-void
-security_log_clear (void)
-{
-  g_mutex_lock (&log_lock);
-  g_ptr_array_set_size (log_lines, 0);
-  g_mutex_unlock (&log_lock);
-}
 
 int
 main (int   argc,
       char *argv[])
 {
-  log_lines = g_ptr_array_new_with_free_func (g_free);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
+  shoal_test_log_capture ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) \

@@ -24,8 +24,6 @@ typedef struct {
   gboolean   child_passed;
 } Fixture;
 
-typedef gboolean (*Condition) (gpointer data);
-
 /* What one node's signals say about one peer. */
 typedef struct {
   ShoalNode *node;
@@ -58,10 +56,6 @@ typedef struct {
 } Stranger;
 
 /* test-security.c: the log capture */
-guint    security_log_count    (const gchar *needle,
-                                const gchar *also);
-gboolean security_log_contains (const gchar *needle);
-void     security_log_clear    (void);
 
 /* test-security-common.c: the fixture, nodes, watches, messages, strangers */
 void             security_fixture_setup          (Fixture          *f,
@@ -76,10 +70,6 @@ ShoalNode       *security_add_node               (Fixture          *f,
                                                   const gchar      *network_key);
 ShoalNode       *security_add_open_node          (Fixture          *f,
                                                   const gchar      *name);
-gboolean         security_wait_for               (Condition         condition,
-                                                  gpointer          data,
-                                                  guint             timeout_ms);
-void             security_run_for                (guint             ms);
 void             security_assert_linked_within   (ShoalNode        *a,
                                                   ShoalNode        *b,
                                                   guint             timeout_ms);
