@@ -64,11 +64,7 @@ dbus_teardown (Fixture       *fixture,
   g_clear_pointer (&fixture->alice, shoal_test_daemon_free);
   if (fixture->tmpdir != NULL)
     {
-      g_autoptr(GFile) dir = g_file_new_for_path (fixture->tmpdir);
-      g_autofree gchar *quoted = g_shell_quote (fixture->tmpdir);
-      g_autofree gchar *command = g_strdup_printf ("rm -rf %s", quoted);
-
-      g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+      shoal_test_remove_tree (fixture->tmpdir);
       g_clear_pointer (&fixture->tmpdir, g_free);
     }
 }

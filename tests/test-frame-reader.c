@@ -1,4 +1,4 @@
-/* test-frame-reader.c: unit tests for the protocol v1 stream reader
+/* test-frame-reader.c: unit tests for the stream reader
  *
  * The reader fed streams cut at every boundary, zero-copy and in-place reads,
  * headers over their limits, and a deterministic fuzz of mutated streams
