@@ -318,7 +318,6 @@ test_restart (Fixture       *f,
 {
   g_autofree gchar *old_id = NULL;
   g_autofree gchar *old_session = NULL;
-  g_autoptr(GError) error = NULL;
   ShoalPeer *peer;
 
   g_test_summary ("A node restarted on the same state directory comes back with the same "
@@ -339,11 +338,7 @@ test_restart (Fixture       *f,
     g_clear_object (&f->nodes[0]);
     g_assert_true (shoal_test_nodes_wait (peer_not_connected, peer, 5000));
 
-    f->nodes[0] = shoal_node_new ("node0", port, state_dir);
-    shoal_node_set_listen_address (f->nodes[0], "127.0.0.1");
-    shoal_node_set_mdns (f->nodes[0], FALSE);
-    shoal_node_start (f->nodes[0], &error);
-    g_assert_no_error (error);
+    f->nodes[0] = shoal_test_node_start ("node0", state_dir, port);
   }
 
   g_assert_cmpstr (shoal_node_get_id (f->nodes[0]), ==, old_id);
@@ -399,7 +394,6 @@ test_unreachable (Fixture       *f,
 {
   g_autofree gchar *state_dir = g_build_filename (f->tmpdir, "node0", NULL);
   g_autofree gchar *line = NULL;
-  g_autoptr(GError) error = NULL;
   Unreachable u = { 0, };
   guint16 port;
 
@@ -431,11 +425,7 @@ test_unreachable (Fixture       *f,
   g_assert_cmpuint (shoal_test_log_count (line, NULL), ==, 1);
 
   /* Back: the link clears the error. */
-  f->nodes[0] = shoal_node_new ("node0", port, state_dir);
-  shoal_node_set_listen_address (f->nodes[0], "127.0.0.1");
-  shoal_node_set_mdns (f->nodes[0], FALSE);
-  shoal_node_start (f->nodes[0], &error);
-  g_assert_no_error (error);
+  f->nodes[0] = shoal_test_node_start ("node0", state_dir, port);
   g_assert_true (shoal_test_nodes_wait (peer_connected, u.peer, 15000));
   g_assert_null (shoal_peer_get_last_error (u.peer));
 
