@@ -241,6 +241,98 @@ seen_on_both_networks (gpointer user_data)
   return both;
 }
 
+/* How long a message may take while one of two paths is out: the stall is
+ * found within about 0.1 s and a dial probes every address of the peer
+ * (PROTOCOL.md section 11.3), so the link moves to the other path within a
+ * probe's interval and a handshake (measured: 112 to 193 ms). Probing only
+ * the address of the first attempt, it reached the other path after that
+ * attempt's connect timeout: 3,023 ms. A sanitizer build's handshakes take
+ * 50 ms and more: 174 and 655 ms. */
+#define FAILOVER_BLACKOUT_S "3"
+#define FAILOVER_BOUND_MS 1500
+
+/* The interface of @host's that its link to @other goes over. */
+static gchar *
+link_interface (ShoalTestLanHost *host,
+                ShoalTestLanHost *other)
+{
+  g_autoptr(GVariant) peers = shoal_test_lan_host_list_peers (host);
+  GVariantIter iter;
+  GVariant *entry;
+  gchar *interface = NULL;
+
+  g_variant_iter_init (&iter, peers);
+  while (interface == NULL && (entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const gchar *id = NULL;
+
+      if (g_variant_lookup (entry, "id", "&s", &id) && g_str_equal (id, other->id))
+        g_variant_lookup (entry, "interface", "s", &interface);
+      g_variant_unref (entry);
+    }
+  g_assert_nonnull (interface);
+  return interface;
+}
+
+/* @from streams to @to, a message every 20 ms, while the interface of @to's
+ * that their link goes over is blacked out: each arrives, in order, and
+ * none waits long. */
+static void
+assert_failover (ShoalTestLanHost *from,
+                 ShoalTestLanHost *to)
+{
+  g_autofree gchar *iface = link_interface (to, from);
+  g_autoptr(GSubprocessLauncher) launcher =
+    shoal_test_lan_new_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) blackout = NULL;
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  guint cursor = to->events->len;
+  guint count = 0, received = 0;
+  gint64 longest = 0;
+
+  blackout = g_subprocess_launcher_spawn (launcher, &error, shoal_test_lan_path (), "blackout",
+                                          to->name, FAILOVER_BLACKOUT_S, iface, NULL);
+  g_assert_no_error (error);
+  while (g_subprocess_get_identifier (blackout) != NULL)
+    {
+      g_autofree gchar *text = g_strdup_printf ("over either path %u", count++);
+      gint64 now = g_get_monotonic_time ();
+
+      g_array_append_val (sent, now);
+      send_sync (from, to, text, strlen (text));
+      shoal_test_lan_iterate_for (20);
+    }
+  g_assert_true (shoal_test_wait_exit (blackout, SHOAL_TEST_LAN_COMMAND_TIMEOUT_MS));
+  g_assert_true (g_subprocess_get_successful (blackout));
+
+  for (gint64 deadline = g_get_monotonic_time () + SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS * 1000;
+       g_get_monotonic_time () < deadline && received < count;)
+    {
+      received = 0;
+      for (guint i = cursor; i < to->events->len; i++)
+        {
+          ShoalTestLanEvent *event = g_ptr_array_index (to->events, i);
+
+          if (event->kind == SHOAL_TEST_LAN_EVENT_MESSAGE && g_strcmp0 (event->id, from->id) == 0)
+            {
+              g_autofree gchar *text = g_strdup_printf ("over either path %u", received);
+
+              g_assert_cmpmem (g_bytes_get_data (event->payload, NULL),
+                               g_bytes_get_size (event->payload), text, strlen (text));
+              longest = MAX (longest, event->time - g_array_index (sent, gint64, received));
+              received++;
+            }
+        }
+      if (received < count)
+        shoal_test_lan_iterate_for (10);
+    }
+  g_assert_cmpuint (received, ==, count);
+  g_test_message ("%s's %s out for %s s: the longest of %u messages took %.1f ms", to->name,
+                  iface, FAILOVER_BLACKOUT_S, count, longest / 1000.0);
+  g_assert_cmpint (longest, <, FAILOVER_BOUND_MS * 1000);
+}
+
 static void
 test_dual_homed (ShoalTestLanFixture *fixture,
                  gconstpointer        user_data)
@@ -253,7 +345,8 @@ test_dual_homed (ShoalTestLanFixture *fixture,
 
   g_test_summary ("A dual-homed host (two interfaces on two bridges) is one peer, not two: "
                   "a host on both networks lists it once with addresses from both, a host "
-                  "on one network lists it once, and no link to it is made twice");
+                  "on one network lists it once, and no link to it is made twice; when "
+                  "one network goes dark, the link moves to the other within moments");
   if (shoal_test_lan_fail_if_unable ())
     return;
 
@@ -301,6 +394,16 @@ test_dual_homed (ShoalTestLanFixture *fixture,
       g_assert_cmpuint (shoal_test_lan_count_events (host, SHOAL_TEST_LAN_EVENT_DISCONNECTED, NULL),
                         ==, 0);
     }
+
+  /* Whichever network the link between h1 and h2 is over goes dark, once
+   * at each end: the link moves to the other. h3, on the first network
+   * only, may lose either of them meanwhile; they never lose each other. */
+  assert_failover (h1, h2);
+  assert_failover (h2, h1);
+  g_assert_cmpuint (shoal_test_lan_count_events (h1, SHOAL_TEST_LAN_EVENT_DISCONNECTED, h2->id),
+                    ==, 0);
+  g_assert_cmpuint (shoal_test_lan_count_events (h2, SHOAL_TEST_LAN_EVENT_DISCONNECTED, h1->id),
+                    ==, 0);
 }
 
 static void

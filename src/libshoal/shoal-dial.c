@@ -4,7 +4,7 @@
  * interface). They are tried one after the other in the order given, which
  * is discovery's order of preference, rather than raced: the first usually
  * answers, and a race would open links that are closed again at once. A
- * peer just lost is probed: see probe_cb().
+ * peer just lost is probed, at every one of its addresses: see probe_cb().
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -15,9 +15,10 @@
 #include "shoal-dial.h"
 #include "shoal-peer-private.h"
 
-/* Probes to one address at most in flight at once, and in all: each lives
- * for MAX_PROBES_IN_FLIGHT intervals, time enough for a LAN's handshake,
- * while the first attempt keeps the kernel's own retries for slower paths. */
+/* Probes to each address at most in flight at once, and rounds of them in
+ * all: each lives for MAX_PROBES_IN_FLIGHT intervals, time enough for a
+ * LAN's handshake, while the first attempt keeps the kernel's own retries
+ * for slower paths. */
 #define MAX_PROBES_IN_FLIGHT 8
 #define MAX_PROBES 128
 
@@ -31,7 +32,7 @@ typedef struct {
   gulong         outer_id;
   GCancellable  *first;      /* (owned) (nullable) the address's first attempt */
   guint          probe_ms;
-  guint          probes_sent;  /* to the current address */
+  guint          probes_sent;  /* rounds, since the current first attempt */
   GPtrArray     *probes;     /* (owned) (element-type GCancellable) in flight, oldest first */
   GSource       *probe_timer;  /* (owned) (nullable) */
   gboolean       returned;
@@ -151,13 +152,14 @@ probe_connect_cb (GObject      *source,
 /* While the first attempt's SYN may be lost in an outage that has just
  * ended, and the kernel would send it again only a second later, a fresh
  * attempt every @probe_ms gets through within that long of the path coming
- * back. */
+ * back. Every address of the peer gets one: a multihomed peer whose first
+ * path is out may be reachable over another all along, which the first
+ * attempt would try only after its connect timeout. */
 static gboolean
 probe_cb (gpointer user_data)
 {
   GTask *task = user_data;
   DialData *data = g_task_get_task_data (task);
-  Probe *probe;
 
   if (data->returned || data->probes_sent >= MAX_PROBES)
     {
@@ -165,19 +167,24 @@ probe_cb (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
-  if (data->probes->len >= MAX_PROBES_IN_FLIGHT)
-    {
-      g_cancellable_cancel (g_ptr_array_index (data->probes, 0));
-      g_ptr_array_remove_index (data->probes, 0);
-    }
-
-  probe = g_new0 (Probe, 1);
-  probe->task = g_object_ref (task);
-  probe->cancellable = g_cancellable_new ();
-  g_ptr_array_add (data->probes, g_object_ref (probe->cancellable));
   data->probes_sent++;
-  g_socket_client_connect_async (data->client, g_ptr_array_index (data->addresses, data->next - 1),
-                                 probe->cancellable, probe_connect_cb, probe);
+  for (guint i = 0; i < data->addresses->len; i++)
+    {
+      Probe *probe;
+
+      if (data->probes->len >= MAX_PROBES_IN_FLIGHT * data->addresses->len)
+        {
+          g_cancellable_cancel (g_ptr_array_index (data->probes, 0));
+          g_ptr_array_remove_index (data->probes, 0);
+        }
+
+      probe = g_new0 (Probe, 1);
+      probe->task = g_object_ref (task);
+      probe->cancellable = g_cancellable_new ();
+      g_ptr_array_add (data->probes, g_object_ref (probe->cancellable));
+      g_socket_client_connect_async (data->client, g_ptr_array_index (data->addresses, i),
+                                     probe->cancellable, probe_connect_cb, probe);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -231,9 +238,9 @@ outer_cancelled_cb (GCancellable *cancellable,
  * shoal_dial_async:
  * @client: the client to connect with
  * @addresses: (element-type GInetSocketAddress): where to try, best first
- * @probe_ms: 0, or how often to start another attempt at an address while
- *   the first has no answer: for a peer just lost, whose path may come back
- *   any moment
+ * @probe_ms: 0, or how often to start another attempt at each address
+ *   while the first attempt has no answer: for a peer just lost, whose path
+ *   may come back any moment, or be there over another of its addresses
  * @cancellable: (nullable): a #GCancellable
  * @callback: called with the first connection made, or the last failure
  * @user_data: for @callback
