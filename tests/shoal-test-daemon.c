@@ -79,35 +79,6 @@ shoal_test_make_tmpdir (void)
   return dir;
 }
 
-/**
- * shoal_test_remove_tree:
- * @path: a directory a test made, with everything in it
- *
- * Removes @path and all it holds, so that tests leave nothing behind.
- */
-void
-shoal_test_remove_tree (const gchar *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileEnumerator) children = NULL;
-  GFileInfo *info;
-
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  while (children != NULL &&
-         g_file_enumerator_iterate (children, &info, NULL, NULL, NULL) && info != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-        shoal_test_remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
-
 #define GROUPS_FILE "process-groups"
 
 /**

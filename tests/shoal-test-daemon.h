@@ -10,6 +10,8 @@
 
 #include "shoal-dbus-generated.h"
 
+#include "shoal-test-scratch.h"
+
 G_BEGIN_DECLS
 
 #define SHOAL_TEST_BUS_NAME "org.shoal.Shoal1"
@@ -42,7 +44,6 @@ gboolean         shoal_test_skip_unless     (gboolean           condition,
 gboolean         shoal_test_have_program    (const gchar       *name);
 const gchar     *shoal_test_build_path      (const gchar       *relative);
 gchar           *shoal_test_make_tmpdir     (void);
-void             shoal_test_remove_tree     (const gchar       *path);
 gboolean         shoal_test_run_isolated    (void);
 void             shoal_test_note_process_group (GPid            pgid);
 void             shoal_test_forget_process_groups (void);
