@@ -198,10 +198,9 @@ in_flight_cb (gpointer user_data)
   if (!kernel_last_heard (self, &data_ms, &segment_ms, &timeouts, &unacked) ||
       unacked == 0)
     {
-      /* Everything acknowledged: the path works, and the next silence is
-       * a new one, to be said again. */
-      if (unacked == 0)
-        self->stalled = FALSE;
+      /* Everything acknowledged (or the kernel cannot say, as in
+       * check_stalled()): the next silence is a new one, to be said. */
+      self->stalled = FALSE;
       g_clear_pointer (&self->in_flight_source, g_source_unref);
       return G_SOURCE_REMOVE;
     }
