@@ -606,3 +606,113 @@ shoal_test_lan_drain_signals (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
 }
+
+/**
+ * shoal_test_lan_messages_from:
+ * @host: a host
+ * @id: the sender's id
+ * @from: the index in @host's events to start at
+ *
+ * Returns: (transfer container) (element-type ShoalTestLanEvent): @host's
+ *   MessageReceived signals from @id since @from, in order
+ */
+GPtrArray *
+shoal_test_lan_messages_from (ShoalTestLanHost *host,
+                              const gchar      *id,
+                              guint             from)
+{
+  GPtrArray *messages = g_ptr_array_new ();
+
+  for (guint i = from; i < host->events->len; i++)
+    {
+      ShoalTestLanEvent *event = g_ptr_array_index (host->events, i);
+
+      if (event->kind == SHOAL_TEST_LAN_EVENT_MESSAGE && g_strcmp0 (event->id, id) == 0)
+        g_ptr_array_add (messages, event);
+    }
+  return messages;
+}
+
+typedef struct
+{
+  ShoalTestLanHost *host;
+  const gchar      *id;
+  guint             from;
+  guint             count;
+} MessagesWait;
+
+static gboolean
+messages_arrived (gpointer user_data)
+{
+  MessagesWait *wait = user_data;
+  g_autoptr(GPtrArray) messages = shoal_test_lan_messages_from (wait->host, wait->id, wait->from);
+
+  return messages->len >= wait->count;
+}
+
+/**
+ * shoal_test_lan_wait_messages:
+ * @host: a host
+ * @id: the sender's id
+ * @from: the index in @host's events to start at
+ * @count: how many messages to wait for
+ *
+ * Returns: (transfer container) (element-type ShoalTestLanEvent): the
+ *   messages from @id since @from, once there are at least @count, or
+ *   %NULL after SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS
+ */
+GPtrArray *
+shoal_test_lan_wait_messages (ShoalTestLanHost *host,
+                              const gchar      *id,
+                              guint             from,
+                              guint             count)
+{
+  MessagesWait wait = { host, id, from, count };
+
+  if (!shoal_test_lan_wait_until (messages_arrived, &wait, SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS))
+    return NULL;
+  return shoal_test_lan_messages_from (host, id, from);
+}
+
+/**
+ * shoal_test_lan_stream_while:
+ * @tool: a running `tools/lan` command, a cut of some kind
+ * @from: the host that sends
+ * @to: the host it sends to
+ * @prefix: each message is "@prefix N", N counting from 0
+ * @interval_ms: how long between two
+ *
+ * Has @from Send to @to, from before @tool's cut to its end, so that the
+ * link has data in flight throughout; returns once @tool has exited.
+ *
+ * Returns: (transfer full) (element-type gint64): when each message was
+ *   sent, on the monotonic clock, in order
+ */
+GArray *
+shoal_test_lan_stream_while (GSubprocess      *tool,
+                             ShoalTestLanHost *from,
+                             ShoalTestLanHost *to,
+                             const gchar      *prefix,
+                             guint             interval_ms)
+{
+  GArray *sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  /* The identifier goes once the main loop has reaped the process. */
+  while (g_subprocess_get_identifier (tool) != NULL)
+    {
+      g_autofree gchar *text = g_strdup_printf ("%s %u", prefix, sent->len);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) reply = NULL;
+      GVariant *payload = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, text, strlen (text), 1);
+      gint64 now = g_get_monotonic_time ();
+
+      g_array_append_val (sent, now);
+      reply = shoal_test_lan_host_call (from, "Send", g_variant_new ("(s@ay)", to->id, payload),
+                                        "(t)", &error);
+      g_assert_no_error (error);
+      shoal_test_lan_iterate_for (interval_ms);
+    }
+  g_assert_true (shoal_test_wait_exit (tool, SHOAL_TEST_LAN_COMMAND_TIMEOUT_MS));
+  g_assert_true (g_subprocess_get_successful (tool));
+  return sent;
+}

@@ -186,5 +186,17 @@ GBytes              *shoal_test_lan_wait_message (ShoalTestLanHost      *host,
                                                   guint                  from,
                                                   gboolean              *broadcast);
 void                 shoal_test_lan_drain_signals (void);
+GPtrArray           *shoal_test_lan_messages_from (ShoalTestLanHost *host,
+                                                   const gchar      *id,
+                                                   guint             from);
+GPtrArray           *shoal_test_lan_wait_messages (ShoalTestLanHost *host,
+                                                   const gchar      *id,
+                                                   guint             from,
+                                                   guint             count);
+GArray              *shoal_test_lan_stream_while  (GSubprocess      *tool,
+                                                   ShoalTestLanHost *from,
+                                                   ShoalTestLanHost *to,
+                                                   const gchar      *prefix,
+                                                   guint             interval_ms);
 
 G_END_DECLS

@@ -159,41 +159,6 @@ test_reset (ShoalTestLanFixture *fixture,
     }
 }
 
-/* The events of @host since @from that are messages from @id. */
-static GPtrArray *
-messages_from (ShoalTestLanHost *host,
-               const gchar      *id,
-               guint             from)
-{
-  GPtrArray *messages = g_ptr_array_new ();
-
-  for (guint i = from; i < host->events->len; i++)
-    {
-      ShoalTestLanEvent *event = g_ptr_array_index (host->events, i);
-
-      if (event->kind == SHOAL_TEST_LAN_EVENT_MESSAGE && g_strcmp0 (event->id, id) == 0)
-        g_ptr_array_add (messages, event);
-    }
-  return messages;
-}
-
-typedef struct
-{
-  ShoalTestLanHost *host;
-  const gchar      *id;
-  guint             from;
-  guint             count;
-} MessagesWait;
-
-static gboolean
-messages_arrived (gpointer user_data)
-{
-  MessagesWait *wait = user_data;
-  g_autoptr(GPtrArray) messages = messages_from (wait->host, wait->id, wait->from);
-
-  return messages->len >= wait->count;
-}
-
 /* @h1 streams to @h2 while @h2's host is blacked out for @seconds: the
  * messages held up arrive, the first of them within @bound_ms of the
  * moment the switch forwards again. */
@@ -209,12 +174,11 @@ test_blackout (ShoalTestLanFixture *fixture,
     shoal_test_lan_new_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
-  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) sent = NULL;
   g_autofree gchar *said = NULL;
   guint cursor1 = h1->events->len, cursor2 = h2->events->len;
   g_autofree gchar *history1 = NULL;
   g_autofree gchar *history2 = NULL;
-  MessagesWait wait = { h2, h1->id, cursor2, 0 };
   ShoalTestLanEvent *first = NULL, *last = NULL;
   gint64 ended;
 
@@ -224,19 +188,7 @@ test_blackout (ShoalTestLanFixture *fixture,
   blackout = g_subprocess_launcher_spawn (launcher, &error, shoal_test_lan_path (), "blackout",
                                           h2->name, seconds, NULL);
   g_assert_no_error (error);
-  /* The identifier goes once the main loop has reaped the process. */
-  while (g_subprocess_get_identifier (blackout) != NULL)
-    {
-      g_autofree gchar *text = g_strdup_printf ("into the blackout %u", wait.count++);
-      g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
-      gint64 now = g_get_monotonic_time ();
-
-      g_array_append_val (sent, now);
-      send_message (h1, h2, payload);
-      shoal_test_lan_iterate_for (STREAM_INTERVAL_MS);
-    }
-  g_assert_true (shoal_test_wait_exit (blackout, SHOAL_TEST_LAN_COMMAND_TIMEOUT_MS));
-  g_assert_true (g_subprocess_get_successful (blackout));
+  sent = shoal_test_lan_stream_while (blackout, h1, h2, "into the blackout", STREAM_INTERVAL_MS);
 
   /* The tool takes tens of ms to return after the switch forwards again,
    * as much as the bound: it says when, on the real-time clock. */
@@ -246,10 +198,9 @@ test_blackout (ShoalTestLanFixture *fixture,
   g_assert_cmpint (ended, >, g_array_index (sent, gint64, 0));
 
   /* Every one of them arrives, once and in order. */
-  g_assert_true (shoal_test_lan_wait_until (messages_arrived, &wait,
-                                            SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS));
-  messages = messages_from (h2, h1->id, cursor2);
-  g_assert_cmpuint (messages->len, ==, wait.count);
+  messages = shoal_test_lan_wait_messages (h2, h1->id, cursor2, sent->len);
+  g_assert_nonnull (messages);
+  g_assert_cmpuint (messages->len, ==, sent->len);
   for (guint i = 0; i < messages->len; i++)
     {
       ShoalTestLanEvent *event = g_ptr_array_index (messages, i);
@@ -268,7 +219,7 @@ test_blackout (ShoalTestLanFixture *fixture,
   g_assert_nonnull (last);
   g_test_message ("blackout of %s s: the first message after it arrived %.1f ms after its "
                   "end, the last of the %u sent into it %.1f ms after", seconds,
-                  (first->time - ended) / 1000.0, wait.count, (last->time - ended) / 1000.0);
+                  (first->time - ended) / 1000.0, sent->len, (last->time - ended) / 1000.0);
   if (first->time - ended >= (gint64) bound_ms * 1000)
     {
       shoal_test_lan_host_dump_log (h1);
@@ -297,16 +248,14 @@ test_idle_blackout (ShoalTestLanFixture *fixture,
   guint cursor1 = h1->events->len, cursor2 = h2->events->len;
   g_autofree gchar *history1 = NULL;
   g_autofree gchar *history2 = NULL;
-  MessagesWait wait = { h2, h1->id, cursor2, 1 };
   ShoalTestLanEvent *event;
   gint64 sent;
 
   shoal_test_lan_do ("blackout", h2->name, IDLE_BLACKOUT_S, NULL);
   sent = g_get_monotonic_time ();
   send_message (h1, h2, payload);
-  g_assert_true (shoal_test_lan_wait_until (messages_arrived, &wait,
-                                            SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS));
-  messages = messages_from (h2, h1->id, cursor2);
+  messages = shoal_test_lan_wait_messages (h2, h1->id, cursor2, 1);
+  g_assert_nonnull (messages);
   g_assert_cmpuint (messages->len, ==, 1);
   event = g_ptr_array_index (messages, 0);
   g_test_message ("idle blackout of %s s: a message sent as it ended arrived %.1f ms later",
@@ -445,7 +394,7 @@ test_lan_liveness_held (ShoalTestLanFixture *fixture,
   ShoalTestLanMesh mesh;
   LogWait held = { h1, "The bus is behind" };
   LogWait gone = { h1, NULL };
-  MessagesWait all = { h1, NULL, 0, HELD_MESSAGES };
+  g_autoptr(GPtrArray) arrived = NULL;
   guint cursor;
   gint64 cut;
 
@@ -459,8 +408,6 @@ test_lan_liveness_held (ShoalTestLanFixture *fixture,
   shoal_test_lan_mesh_init (&mesh, fixture, 1, 2);
   shoal_test_lan_mesh_wait (&mesh);
   cursor = h1->events->len;
-  all.id = h2->id;
-  all.from = cursor;
 
   /* h1's bus takes nothing more: shoald's signals pile up until it holds. */
   signal_session_bus (h1, SIGSTOP);
@@ -497,8 +444,8 @@ test_lan_liveness_held (ShoalTestLanFixture *fixture,
   shoal_test_lan_do ("link-up", h2->name, NULL);
   shoal_test_lan_mesh_wait (&mesh);
 
-  g_assert_true (shoal_test_lan_wait_until (messages_arrived, &all,
-                                            SHOAL_TEST_LAN_DELIVERY_TIMEOUT_MS));
+  arrived = shoal_test_lan_wait_messages (h1, h2->id, cursor, HELD_MESSAGES);
+  g_assert_nonnull (arrived);
   shoal_test_lan_iterate_for (500);
   {
     gboolean seen[HELD_MESSAGES] = { FALSE, };
