@@ -334,6 +334,9 @@ test_cable (ShoalTestLanFixture *fixture,
   g_subprocess_communicate_utf8 (watch, NULL, NULL, &said, NULL, &error);
   g_assert_no_error (error);
 
+  /* A message may arrive sooner still, over the old link: its sender's
+   * retransmission needs only its own direction, which the cable's return
+   * opens, where a new link needs both. */
   resolved = first_resolved (said, ended);
   reachable = MAX (ended, resolved);
   g_test_message ("%s: %s's kernel knew %s's hardware address again %.1f ms after the cut; "
