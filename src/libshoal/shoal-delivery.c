@@ -26,8 +26,9 @@
  * cost a measurable share of a small message sent to many members (all of
  * this runs in the node's context). */
 typedef struct {
-  guint refs;
-  gchar name[];
+  guint  refs;
+  guint8 length;  /* a name has 1 to 255 bytes: frames write it with its length */
+  gchar  name[];
 } GroupName;
 
 #define GROUP_NAME(name) ((GroupName *) ((name) - G_STRUCT_OFFSET (GroupName, name)))
@@ -43,11 +44,27 @@ gchar *
 shoal_group_name_new (const gchar *name)
 {
   gsize length = strlen (name);
-  GroupName *shared = g_malloc (sizeof (GroupName) + length + 1);
+  GroupName *shared;
 
+  g_return_val_if_fail (length > 0 && length <= G_MAXUINT8, NULL);
+
+  shared = g_malloc (sizeof (GroupName) + length + 1);
   shared->refs = 1;
+  shared->length = (guint8) length;
   memcpy (shared->name, name, length + 1);
   return shared->name;
+}
+
+/**
+ * shoal_group_name_length:
+ * @name: a name from shoal_group_name_new()
+ *
+ * Returns: the length of @name in bytes, without counting them
+ */
+gsize
+shoal_group_name_length (const gchar *name)
+{
+  return GROUP_NAME (name)->length;
 }
 
 /**

@@ -42,6 +42,7 @@ typedef struct {
 
 gchar          *shoal_group_name_new      (const gchar    *name);
 gchar          *shoal_group_name_acquire  (gchar          *name);
+gsize           shoal_group_name_length   (const gchar    *name);
 void            shoal_group_name_release  (gchar          *name);
 
 void            shoal_out_stream_init     (ShoalOutStream *stream);

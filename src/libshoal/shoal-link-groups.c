@@ -20,6 +20,7 @@
  * @self: a #ShoalLink
  * @seq: the message's sequence number
  * @group: the group it was sent to, a valid name
+ * @group_length: the length of @group in bytes
  * @payload: the message; its bytes are shared, not copied
  * @error: return location for a #GError
  *
@@ -31,6 +32,7 @@ gboolean
 shoal_link_send_group (ShoalLink    *self,
                        guint64       seq,
                        const gchar  *group,
+                       gsize         group_length,
                        GBytes       *payload,
                        GError      **error)
 {
@@ -43,7 +45,7 @@ shoal_link_send_group (ShoalLink    *self,
 
   if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
-  shoal_outbox_push_group (self->outbox, seq, group, payload);
+  shoal_outbox_push_group (self->outbox, seq, group, group_length, payload);
   return TRUE;
 }
 

@@ -133,34 +133,6 @@ schedule_give_up (ShoalMesh *self,
                                                 "[shoal] delivery timeout");
 }
 
-gboolean
-shoal_mesh_entry_is_reachable (PeerEntry *entry)
-{
-  return entry->link != NULL || entry->relink_source != NULL;
-}
-
-/**
- * shoal_mesh_entry_takes_messages:
- * @self: a #ShoalMesh
- * @entry: a peer
- *
- * Returns: whether a message for @entry is kept, as shoal_mesh_send() keeps
- *   it: the peer is let in on both sides and is connected, or out of reach
- *   for less than the delivery timeout
- */
-gboolean
-shoal_mesh_entry_takes_messages (ShoalMesh *self,
-                                 PeerEntry *entry)
-{
-  if (entry->pending || entry->awaiting)
-    return FALSE;
-  if (shoal_mesh_entry_is_reachable (entry))
-    return TRUE;
-  return !entry->gave_up &&
-         (entry->down_since == 0 ||
-          g_get_monotonic_time () - entry->down_since < (gint64) self->delivery_timeout_ms * 1000);
-}
-
 /**
  * shoal_mesh_delivery_link_adopted:
  * @self: a #ShoalMesh
@@ -188,7 +160,8 @@ shoal_mesh_delivery_link_adopted (ShoalMesh *self,
       ShoalOutgoing *message = shoal_out_stream_get (&entry->out, i);
 
       if (message->type == SHOAL_FRAME_GROUP)
-        shoal_link_send_group (entry->link, message->seq, message->group, message->payload, NULL);
+        shoal_link_send_group (entry->link, message->seq, message->group,
+                               shoal_group_name_length (message->group), message->payload, NULL);
       else
         shoal_link_send (entry->link, message->type, message->seq, message->payload, NULL);
     }
@@ -352,7 +325,8 @@ shoal_mesh_delivery_enqueue (ShoalMesh      *self,
 
   self->queued_bytes += SHOAL_OUTGOING_COST (g_bytes_get_size (payload));
   if (entry->link != NULL && type == SHOAL_FRAME_GROUP)
-    shoal_link_send_group (entry->link, message->seq, group, payload, NULL);
+    shoal_link_send_group (entry->link, message->seq, group, shoal_group_name_length (group),
+                           payload, NULL);
   else if (entry->link != NULL)
     shoal_link_send (entry->link, type, message->seq, payload, NULL);
   else

@@ -295,9 +295,6 @@ void       shoal_mesh_delivery_receive        (ShoalMesh          *self,
                                                guint64             seq,
                                                GBytes             *payload,
                                                const gchar        *group);
-gboolean   shoal_mesh_entry_is_reachable      (PeerEntry          *entry);
-gboolean   shoal_mesh_entry_takes_messages    (ShoalMesh          *self,
-                                               PeerEntry          *entry);
 gboolean   shoal_mesh_delivery_check_room     (ShoalMesh          *self,
                                                PeerEntry          *entry,
                                                gsize               payload_size,
@@ -311,6 +308,31 @@ void       shoal_mesh_delivery_enqueue        (ShoalMesh          *self,
 gboolean   shoal_mesh_delivery_acked          (ShoalMesh          *self,
                                                LinkRecord         *record,
                                                guint64             seq);
+
+/* Whether the peer has a link, or will have one back at once (a relink
+ * is pending). Inline: broadcasts and group messages ask it of every
+ * recipient of every message. */
+static inline gboolean
+shoal_mesh_entry_is_reachable (PeerEntry *entry)
+{
+  return entry->link != NULL || entry->relink_source != NULL;
+}
+
+/* Whether a message for @entry is kept, as shoal_mesh_send() keeps it: the
+ * peer is let in on both sides and is connected, or out of reach for less
+ * than the delivery timeout. */
+static inline gboolean
+shoal_mesh_entry_takes_messages (ShoalMesh *self,
+                                 PeerEntry *entry)
+{
+  if (entry->pending || entry->awaiting)
+    return FALSE;
+  if (shoal_mesh_entry_is_reachable (entry))
+    return TRUE;
+  return !entry->gave_up &&
+         (entry->down_since == 0 ||
+          g_get_monotonic_time () - entry->down_since < (gint64) self->delivery_timeout_ms * 1000);
+}
 
 /* shoal-mesh-groups.c: this node's groups and its peers' */
 void       shoal_mesh_groups_link_adopted     (ShoalMesh          *self,

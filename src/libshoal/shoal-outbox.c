@@ -106,6 +106,8 @@ shoal_outbox_push_data (ShoalOutbox    *self,
  * @self: a #ShoalOutbox
  * @seq: the message's sequence number on this stream
  * @group: the group it was sent to, a valid name
+ * @group_length: the length of @group in bytes: each of a message's
+ *   recipients would count it again
  * @payload: the message; its bytes are shared, not copied, as a broadcast's
  *
  * Queues a GROUP frame: its header, sequence number and name are written
@@ -115,14 +117,14 @@ void
 shoal_outbox_push_group (ShoalOutbox *self,
                          guint64      seq,
                          const gchar *group,
+                         gsize        group_length,
                          GBytes      *payload)
 {
-  gsize name_length = strlen (group);
-  gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + name_length;
+  gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + group_length;
   OutFrame *frame = g_malloc (sizeof (OutFrame) + header_len);
   gsize size = g_bytes_get_size (payload);
 
-  shoal_frame_group_prefix (frame->header, seq, group, name_length, size);
+  shoal_frame_group_prefix (frame->header, seq, group, group_length, size);
   frame->header_len = (guint16) header_len;
   frame->is_data = TRUE;
   frame->bytes = g_bytes_ref (payload);
