@@ -69,8 +69,53 @@ member_remove (ShoalMesh   *self,
   if (members == NULL)
     return;
   g_ptr_array_remove_fast (members, entry);
-  if (members->len == 0)
-    g_hash_table_remove (self->group_members, group);
+  if (members->len > 0)
+    return;
+  if (members == self->last_members)
+    {
+      self->last_group = NULL;
+      self->last_members = NULL;
+    }
+  g_hash_table_remove (self->group_members, group);
+}
+
+/* The members of @group, and @name_out set to the table's copy of its
+ * name; %NULL if it has none. */
+static GPtrArray *
+lookup_members (ShoalMesh    *self,
+                const gchar  *group,
+                const gchar **name_out)
+{
+  gpointer name, members;
+
+  if (self->last_group != NULL && strcmp (self->last_group, group) == 0)
+    {
+      *name_out = self->last_group;
+      return self->last_members;
+    }
+  if (self->group_members == NULL ||
+      !g_hash_table_lookup_extended (self->group_members, group, &name, &members))
+    return NULL;
+  self->last_group = *name_out = name;
+  self->last_members = members;
+  return members;
+}
+
+/**
+ * shoal_mesh_has_group:
+ * @self: a #ShoalMesh
+ * @group: a string
+ *
+ * Returns: whether some peer is in @group; its name, as every member's,
+ *   was judged valid when the member said so
+ */
+gboolean
+shoal_mesh_has_group (ShoalMesh   *self,
+                      const gchar *group)
+{
+  const gchar *name;
+
+  return lookup_members (self, group, &name) != NULL;
 }
 
 /* The peer's groups as its property shows them: sorted byte-wise. */
@@ -297,14 +342,11 @@ shoal_mesh_send_to_group (ShoalMesh   *self,
                           GPtrArray   *recipients)
 {
   guint64 id = self->next_message_id++;
-  gpointer name = NULL;
-  gpointer value = NULL;
-  GPtrArray *members;
+  const gchar *name = NULL;
+  GPtrArray *members = lookup_members (self, group, &name);
 
-  if (self->group_members == NULL ||
-      !g_hash_table_lookup_extended (self->group_members, group, &name, &value))
+  if (members == NULL)
     return id;
-  members = value;
   for (guint i = 0; i < members->len; i++)
     {
       PeerEntry *entry = g_ptr_array_index (members, i);

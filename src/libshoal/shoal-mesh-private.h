@@ -116,6 +116,10 @@ struct _ShoalMesh
   GHashTable           *group_members;  /* (owned) (nullable) name (from shoal_group_name_new(), owned) →
                                            GPtrArray of PeerEntry (unowned): who is in each
                                            group; kept messages share the name */
+  const gchar          *last_group;     /* (nullable) a key of @group_members, the group
+                                           looked up last, and its members: a run of
+                                           messages to one group looks it up once */
+  GPtrArray            *last_members;
 
   guint64               next_message_id;
   gsize                 queued_bytes;        /* not acknowledged, every peer */

@@ -441,6 +441,8 @@ shoal_mesh_dispose (GObject *object)
   g_clear_pointer (&self->targets, g_hash_table_unref);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   /* After the entries, which leave their groups as they go. */
+  self->last_group = NULL;
+  self->last_members = NULL;
   g_clear_pointer (&self->group_members, g_hash_table_unref);
   g_clear_pointer (&self->connects, g_hash_table_unref);
   g_clear_pointer (&self->holds, shoal_holds_free);

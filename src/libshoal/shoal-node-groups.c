@@ -266,7 +266,11 @@ shoal_node_send_to_group (ShoalNode    *self,
 
   if (recipients != NULL)
     *recipients = NULL;
-  if (!check_name (group, error))
+  /* A group with members has a valid name: each member's was judged when
+   * it said so. Only the others' need judging, which a run of messages to
+   * one group would otherwise pay for with each. */
+  if ((group == NULL || self->mesh == NULL || !shoal_mesh_has_group (self->mesh, group)) &&
+      !check_name (group, error))
     return 0;
   if (g_bytes_get_size (payload) > SHOAL_NODE_MAX_MESSAGE_SIZE)
     {
