@@ -90,6 +90,15 @@ shoal_test_fixture_setup_pair (ShoalTestFixture    *fixture,
   shoal_test_connect_pair (fixture->alice, fixture->bob);
 }
 
+/* From now on, @fixture->received records bob's MessageReceived. */
+void
+shoal_test_fixture_record_received (ShoalTestFixture *fixture)
+{
+  fixture->received = shoal_test_recorder_new (fixture->bob->bus->connection, SHOAL_TEST_BUS_NAME,
+                                               "org.shoal.Shoal1", "MessageReceived",
+                                               SHOAL_TEST_OBJECT_PATH);
+}
+
 /* The last started goes first; the recorder before the bus it listens on. */
 void
 shoal_test_fixture_teardown (ShoalTestFixture *fixture,

@@ -44,6 +44,7 @@ void               shoal_test_fixture_setup_tmpdir (ShoalTestFixture   *fixture,
                                                     gconstpointer       data);
 void               shoal_test_fixture_setup_pair  (ShoalTestFixture    *fixture,
                                                    const gchar * const *bob_args);
+void               shoal_test_fixture_record_received (ShoalTestFixture *fixture);
 void               shoal_test_fixture_teardown    (ShoalTestFixture    *fixture,
                                                    gconstpointer        data);
 
