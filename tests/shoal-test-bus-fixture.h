@@ -12,17 +12,6 @@ G_BEGIN_DECLS
 
 #define SHOAL_TEST_PEERS_PATH_PREFIX SHOAL_TEST_OBJECT_PATH "/peers/"
 
-/* Up to three daemons in one scratch directory. A test whose setup could
- * not run (no dbus-daemon) finds @ready FALSE and returns. */
-typedef struct {
-  gchar             *tmpdir;    /* (owned) (nullable) */
-  ShoalTestDaemon   *alice;     /* (owned) (nullable) */
-  ShoalTestDaemon   *bob;       /* (owned) (nullable) */
-  ShoalTestDaemon   *carol;     /* (owned) (nullable) */
-  gboolean           ready;
-  struct _ShoalTestRecorder *received;  /* (owned) (nullable): bob's MessageReceived */
-} ShoalTestFixture;
-
 /* One recorded signal. */
 typedef struct {
   gchar    *member;       /* (owned) */
@@ -32,11 +21,22 @@ typedef struct {
 } ShoalTestSignal;
 
 /* Every signal that matches a subscription, in the order it came. */
-typedef struct _ShoalTestRecorder {
+typedef struct {
   GDBusConnection *connection;    /* (owned) */
   guint            subscription;
   GPtrArray       *signals;       /* (element-type ShoalTestSignal) */
 } ShoalTestRecorder;
+
+/* Up to three daemons in one scratch directory. A test whose setup could
+ * not run (no dbus-daemon) finds @ready FALSE and returns. */
+typedef struct {
+  gchar             *tmpdir;    /* (owned) (nullable) */
+  ShoalTestDaemon   *alice;     /* (owned) (nullable) */
+  ShoalTestDaemon   *bob;       /* (owned) (nullable) */
+  ShoalTestDaemon   *carol;     /* (owned) (nullable) */
+  gboolean           ready;
+  ShoalTestRecorder *received;  /* (owned) (nullable): bob's MessageReceived */
+} ShoalTestFixture;
 
 gboolean           shoal_test_fixture_begin       (ShoalTestFixture    *fixture);
 gboolean           shoal_test_fixture_begin_isolated (ShoalTestFixture *fixture);
