@@ -10,7 +10,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 void
@@ -25,8 +24,8 @@ test_status (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "status", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "status",
+                                         NULL), ==, 0);
   expected = g_strdup_printf ("Id: %s\nName: alice\nPort: %u\nVersion: %s\n"
                               "Peers: 1 connected, 1 known\n",
                               fixture->alice->id, (guint) fixture->alice->port, PACKAGE_VERSION);
@@ -66,8 +65,8 @@ test_peers (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "peers", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "peers",
+                                         NULL), ==, 0);
   lines = g_strsplit (out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 3);  /* heading, bob, "" */
   g_assert_true (g_str_has_prefix (lines[0], "ID"));
@@ -85,8 +84,8 @@ test_peers (Fixture       *fixture,
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, &err,
-                                  "peers", "--json", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "peers",
+                                         "--json", NULL), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   array = json_node_get_array (json_parser_get_root (parser));
@@ -126,16 +125,16 @@ test_id (Fixture       *fixture,
 
   fingerprint = shoal_dbus_service_get_fingerprint (fixture->alice->service);
   g_assert_cmpuint (strlen (fingerprint), ==, 95);
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "id", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "id",
+                                         NULL), ==, 0);
   expected = g_strdup_printf ("Id: %s\nName: alice\nFingerprint: %s\nTrust policy: open\n",
                               fixture->alice->id, fingerprint);
   g_assert_cmpstr (out, ==, expected);
   g_assert_cmpstr (err, ==, "");
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "id", "--json",
-                                  NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "id",
+                                         "--json", NULL), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   object = json_node_get_object (json_parser_get_root (parser));
@@ -155,13 +154,14 @@ test_key_generate (void)
   g_test_summary ("shoal key generate prints 64 lowercase hex characters and a newline, "
                   "different each time, without any bus");
 
-  g_assert_cmpint (cli_run_shoal (NULL, NULL, &first, &err, "key", "generate", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (NULL, NULL, &first, &err, "key", "generate", NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
   g_assert_cmpuint (strlen (first), ==, 65);
   g_assert_cmpuint (strspn (first, "0123456789abcdef"), ==, 64);
   g_assert_cmpint (first[64], ==, '\n');
 
-  g_assert_cmpint (cli_run_shoal (NULL, NULL, &second, NULL, "key", "generate", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (NULL, NULL, &second, NULL, "key", "generate", NULL),
+                   ==, 0);
   g_assert_cmpuint (strlen (second), ==, 65);
   g_assert_cmpstr (first, !=, second);
 }
@@ -202,13 +202,13 @@ test_usage (void)
       g_ptr_array_add (argv, NULL);
       g_assert_cmpint (shoal_test_run ((const gchar * const *) argv->pdata, NULL, NULL, NULL,
                                        NULL, &err), ==, 2);
-      cli_assert_one_line (err, NULL);
+      shoal_test_assert_one_line (err, "shoal", NULL);
     }
 
   {
     g_autofree gchar *out = NULL;
 
-    g_assert_cmpint (cli_run_shoal (NULL, NULL, &out, NULL, "--help", NULL), ==, 0);
+    g_assert_cmpint (shoal_test_run_shoal (NULL, NULL, &out, NULL, "--help", NULL), ==, 0);
     g_assert_nonnull (strstr (out, "Commands:"));
     g_assert_nonnull (strstr (out, "monitor [--json]"));
     g_assert_nonnull (strstr (out, "id [--json]"));
@@ -230,11 +230,12 @@ test_not_running (void)
     return;
 
   bus = shoal_test_bus_new ();
-  g_assert_cmpint (cli_run_shoal (bus->address, NULL, NULL, &err, "status", NULL), ==, 1);
-  cli_assert_one_line (err, "shoald is not running");
+  g_assert_cmpint (shoal_test_run_shoal (bus->address, NULL, NULL, &err, "status", NULL), ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "shoald is not running");
   g_assert_nonnull (strstr (err, "systemctl --user start shoald"));
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (cli_run_shoal (bus->address, NULL, NULL, &err, "send", "bob", "x", NULL), ==, 1);
-  cli_assert_one_line (err, "shoald is not running");
+  g_assert_cmpint (shoal_test_run_shoal (bus->address, NULL, NULL, &err, "send", "bob", "x", NULL),
+                   ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "shoald is not running");
 }

@@ -10,7 +10,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 /* Every line of a doctor's text is "ok: …" or "problem: … — what to do". */
@@ -41,7 +40,7 @@ peer_alice_refused (gpointer user_data)
   g_autofree gchar *expected = g_strdup_printf ("problem: peer alice (%s) is not linked: "
                                                 "connection refused: ", fixture->alice->id);
 
-  cli_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor", NULL);
+  shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor", NULL);
   return out != NULL && strstr (out, expected) != NULL;
 }
 
@@ -70,8 +69,8 @@ test_doctor (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (cli_run_shoal (fixture->bob->bus->address, NULL, &out, &err, "doctor", NULL),
-                   ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, &err, "doctor",
+                                         NULL), ==, 1);
   g_assert_cmpstr (err, ==, "");
   lines = doctor_lines (out);
   g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (checks) + 1);
@@ -91,8 +90,8 @@ test_doctor (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (lines[6], expected));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (fixture->bob->bus->address, NULL, &out, NULL,
-                                  "doctor", "--json", NULL), ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor",
+                                         "--json", NULL), ==, 1);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   root = json_node_get_object (json_parser_get_root (parser));
@@ -116,7 +115,7 @@ test_doctor (Fixture       *fixture,
   g_assert_true (shoal_test_wait_until (peer_alice_refused, fixture, SHOAL_TEST_TIMEOUT_MS));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&lines, g_strfreev);
-  cli_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor", NULL);
+  shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor", NULL);
   lines = doctor_lines (out);
   g_assert_nonnull (strstr (lines[5], " — nothing listens at its address"));
 }
@@ -136,7 +135,7 @@ test_doctor_no_shoald (void)
     return;
 
   bus = shoal_test_bus_new ();
-  g_assert_cmpint (cli_run_shoal (bus->address, NULL, &out, &err, "doctor", NULL), ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (bus->address, NULL, &out, &err, "doctor", NULL), ==, 1);
   g_assert_cmpstr (err, ==, "");
   lines = doctor_lines (out);
   g_assert_cmpuint (g_strv_length (lines), ==, 3);
@@ -202,7 +201,8 @@ test_doctor_mdns (void)
   tmpdir = shoal_test_make_tmpdir ();
   /* main() pointed DBUS_SYSTEM_BUS_ADDRESS nowhere: nothing is announced. */
   daemon = shoal_test_daemon_start_full (shoal_test_bus_new (), "carol", tmpdir, NULL, TRUE);
-  g_assert_cmpint (cli_run_shoal (daemon->bus->address, NULL, &out, NULL, "doctor", NULL), ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (daemon->bus->address, NULL, &out, NULL, "doctor", NULL),
+                   ==, 1);
   lines = doctor_lines (out);
   g_assert_true (g_str_has_prefix (lines[1], "problem: avahi-daemon cannot be reached: there is "
                                              "no system bus"));

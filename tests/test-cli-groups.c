@@ -11,101 +11,22 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
+#include "shoal-test-bus-fixture.h"
 
-typedef struct {
-  gchar           *tmpdir;
-  ShoalTestDaemon *alice;
-  ShoalTestDaemon *bob;
-  gboolean         ready;
-  GPtrArray       *received;  /* (element-type GVariant): bob's MessageReceived */
-  guint            subscription;
-} Fixture;
-
-static void
-on_bob_message (GDBusConnection *connection,
-                const gchar     *sender,
-                const gchar     *path,
-                const gchar     *interface,
-                const gchar     *member,
-                GVariant        *parameters,
-                gpointer         user_data)
-{
-  Fixture *fixture = user_data;
-
-  g_ptr_array_add (fixture->received, g_variant_ref (parameters));
-}
+typedef ShoalTestFixture Fixture;
 
 static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
-  g_autofree gchar *peer = NULL;
-  const gchar *args[] = { "--peer", NULL, NULL };
-
-  fixture->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
-                               "dbus-daemon is not installed"))
+  shoal_test_fixture_setup_pair (fixture, NULL);
+  if (!fixture->ready)
     return;
-
-  fixture->tmpdir = shoal_test_make_tmpdir ();
-  fixture->alice = shoal_test_daemon_start ("alice", fixture->tmpdir, NULL);
-  peer = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->alice->port);
-  args[1] = peer;
-  fixture->bob = shoal_test_daemon_start ("bob", fixture->tmpdir, args);
-  shoal_test_connect_pair (fixture->alice, fixture->bob);
-  fixture->subscription =
-    g_dbus_connection_signal_subscribe (fixture->bob->bus->connection, SHOAL_TEST_BUS_NAME,
-                                        "org.shoal.Shoal1", "MessageReceived",
-                                        SHOAL_TEST_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_bob_message, fixture, NULL);
-  fixture->ready = TRUE;
-}
-
-static void
-teardown (Fixture       *fixture,
-          gconstpointer  data)
-{
-  if (fixture->subscription != 0)
-    g_dbus_connection_signal_unsubscribe (fixture->bob->bus->connection, fixture->subscription);
-  g_clear_pointer (&fixture->bob, shoal_test_daemon_free);
-  g_clear_pointer (&fixture->alice, shoal_test_daemon_free);
-  if (fixture->tmpdir != NULL)
-    {
-      shoal_test_remove_tree (fixture->tmpdir);
-      g_clear_pointer (&fixture->tmpdir, g_free);
-    }
-  g_clear_pointer (&fixture->received, g_ptr_array_unref);
-}
-
-/* Runs `shoal ARGS…` on @daemon's bus, with @input on its stdin. */
-static gint
-run_shoal (ShoalTestDaemon  *daemon,
-           GBytes           *input,
-           gchar           **out,
-           gchar           **err,
-           ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const gchar *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) shoal_test_build_path ("src/cli/shoal"));
-  va_start (args, err);
-  while ((arg = va_arg (args, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  return shoal_test_run ((const gchar * const *) argv->pdata,
-                         daemon != NULL ? daemon->bus->address : NULL, NULL, input, out, err);
+  shoal_test_fixture_record_received (fixture);
 }
 
 static JsonNode *
@@ -148,7 +69,8 @@ alice_sees_bob (gpointer user_data)
   g_autoptr(JsonNode) root = NULL;
   JsonArray *peers;
 
-  if (run_shoal (seen->fixture->alice, NULL, &out, NULL, "groups", "--all", "--json", NULL) != 0)
+  if (shoal_test_run_shoal (seen->fixture->alice->bus->address, NULL, &out, NULL, "groups",
+                            "--all", "--json", NULL) != 0)
     return FALSE;
   root = parse_json (out);
   peers = json_object_get_array_member (json_node_get_object (root), "peers");
@@ -181,14 +103,18 @@ test_join_leave_groups (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, &out, &err, "join", "kitchen", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, &err, "join",
+                                         "kitchen", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "join", "Küche ✓", NULL), ==, 0);
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, &out, NULL, "groups", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "join",
+                                         "Küche ✓", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "groups",
+                                         NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Küche ✓\nkitchen\n");
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, &out, NULL, "groups", "--json", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "groups",
+                                         "--json", NULL), ==, 0);
   root = parse_json (out);
   {
     g_autofree gchar *groups = strv_member (json_node_get_object (root), "groups");
@@ -203,15 +129,18 @@ test_join_leave_groups (Fixture       *fixture,
   g_assert_true (shoal_test_wait_until (alice_sees_bob, &both, SHOAL_TEST_TIMEOUT_MS));
 
   /* alice: in kitchen too, and the table of every group. */
-  g_assert_cmpint (run_shoal (fixture->alice, NULL, NULL, NULL, "join", "kitchen", NULL), ==, 0);
-  g_assert_cmpint (run_shoal (fixture->alice, NULL, &out, NULL, "groups", "--all", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, NULL, NULL, "join",
+                                         "kitchen", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "groups",
+                                         "--all", NULL), ==, 0);
   g_test_message ("groups --all:\n%s", out);
   g_assert_true (g_str_has_prefix (out, "GROUP"));
   g_assert_nonnull (strstr (out, "\nKüche ✓  bob\n"));
   g_assert_nonnull (strstr (out, "\nkitchen  (this node), bob\n"));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (run_shoal (fixture->alice, NULL, &out, NULL, "peers", "--json", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "peers",
+                                         "--json", NULL), ==, 0);
   root = parse_json (out);
   {
     JsonObject *peer = json_array_get_object_element (json_node_get_array (root), 0);
@@ -221,26 +150,17 @@ test_join_leave_groups (Fixture       *fixture,
   }
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "leave", "kitchen", NULL), ==, 0);
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "leave", "Küche ✓", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "leave",
+                                         "kitchen", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "leave",
+                                         "Küche ✓", NULL), ==, 0);
   /* Leaving what it is not in is fine too. */
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "leave", "Küche ✓", NULL), ==, 0);
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, &out, NULL, "groups", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "leave",
+                                         "Küche ✓", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "groups",
+                                         NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_true (shoal_test_wait_until (alice_sees_bob, &none, SHOAL_TEST_TIMEOUT_MS));
-}
-
-typedef struct {
-  Fixture *fixture;
-  guint    count;
-} ReceivedWait;
-
-static gboolean
-received_at_least (gpointer user_data)
-{
-  ReceivedWait *wait = user_data;
-
-  return wait->fixture->received->len >= wait->count;
 }
 
 static void
@@ -250,7 +170,6 @@ assert_received (Fixture      *fixture,
                  const guint8 *payload,
                  gsize         size)
 {
-  ReceivedWait wait = { fixture, index + 1 };
   GVariant *signal;
   g_autoptr(GVariant) got = NULL;
   g_autoptr(GVariant) details = NULL;
@@ -258,8 +177,7 @@ assert_received (Fixture      *fixture,
   gsize got_size = 0;
   const guint8 *bytes;
 
-  g_assert_true (shoal_test_wait_until (received_at_least, &wait, SHOAL_TEST_TIMEOUT_MS));
-  signal = g_ptr_array_index (fixture->received, index);
+  signal = shoal_test_recorder_wait (fixture->received, "MessageReceived", index);
   g_variant_get (signal, "(&s@ay@a{sv})", &from, &got, &details);
   g_assert_cmpstr (from, ==, fixture->alice->id);
   bytes = g_variant_get_fixed_array (got, &got_size, 1);
@@ -284,22 +202,23 @@ test_shout (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (run_shoal (fixture->alice, NULL, &out, NULL, "shout", "kitchen", "nobody", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "shout",
+                                         "kitchen", "nobody", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Sent to 0 peers\n");
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "join", "kitchen", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "join",
+                                         "kitchen", NULL), ==, 0);
   g_assert_true (shoal_test_wait_until (alice_sees_bob, &member, SHOAL_TEST_TIMEOUT_MS));
 
-  g_assert_cmpint (run_shoal (fixture->alice, NULL, &out, NULL, "shout", "kitchen", "lunch", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "shout",
+                                         "kitchen", "lunch", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Sent to 1 peer\n");
   g_clear_pointer (&out, g_free);
   assert_received (fixture, 0, "kitchen", (const guint8 *) "lunch", 5);
 
-  g_assert_cmpint (run_shoal (fixture->alice, input, &out, NULL, "shout", "--json", "kitchen", "-",
-                              NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, input, &out, NULL, "shout",
+                                         "--json", "kitchen", "-", NULL), ==, 0);
   root = parse_json (out);
   {
     JsonObject *object = json_node_get_object (root);
@@ -310,17 +229,7 @@ test_shout (Fixture       *fixture,
   }
   assert_received (fixture, 1, "kitchen", raw, sizeof raw);
   /* Nothing else arrived: "nobody" reached nobody. */
-  g_assert_cmpuint (fixture->received->len, ==, 2);
-}
-
-static void
-assert_one_line (const gchar *err,
-                 const gchar *expected_part)
-{
-  g_test_message ("stderr: %s", err);
-  g_assert_true (g_str_has_prefix (err, "shoal: "));
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-  g_assert_nonnull (strstr (err, expected_part));
+  g_assert_cmpuint (shoal_test_recorder_count (fixture->received, "MessageReceived"), ==, 2);
 }
 
 static void
@@ -362,61 +271,32 @@ test_errors (Fixture       *fixture,
       g_assert_cmpint (shoal_test_run ((const gchar * const *) argv->pdata,
                                        fixture->alice->bus->address, NULL, NULL, NULL, &err),
                        ==, cases[i].status);
-      assert_one_line (err, cases[i].says);
+      shoal_test_assert_one_line (err, "shoal", cases[i].says);
     }
 }
 
 /* ---- shoal monitor ---- */
 
 typedef struct {
-  GSubprocess     *process;
-  GInputStream    *stdout_pipe;
-  GString         *output;
-  const gchar     *until;
-  const gchar     *until_too;
   ShoalTestDaemon *alice;
-  gint64           last_poke;
   guint            pokes;
-} Watch;
+} GroupsPoke;
 
-/* Until the monitor, which may still be subscribing, prints @until: alice
- * joins a group, leaves it, and shouts to bob's. */
-static gboolean
-output_contains (gpointer user_data)
-{
-  Watch *watch = user_data;
-  gchar buffer[4096];
-  gssize n;
-
-  while ((n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (watch->stdout_pipe),
-                                                         buffer, sizeof buffer, NULL, NULL)) > 0)
-    g_string_append_len (watch->output, buffer, n);
-
-  if (g_get_monotonic_time () - watch->last_poke > 300 * 1000)
-    {
-      g_auto(GStrv) recipients = NULL;
-
-      watch->last_poke = g_get_monotonic_time ();
-      if (watch->pokes++ % 2 == 0)
-        shoal_dbus_service_call_join_group_sync (watch->alice->service, "players", NULL, NULL);
-      else
-        shoal_dbus_service_call_leave_group_sync (watch->alice->service, "players", NULL, NULL);
-      shoal_dbus_service_call_send_to_group_sync (watch->alice->service, "kitchen",
-                                                  g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                             "ping", 4, 1),
-                                                  NULL, &recipients, NULL, NULL);
-    }
-
-  return (strstr (watch->output->str, watch->until) != NULL &&
-          strstr (watch->output->str, watch->until_too) != NULL) ||
-         g_subprocess_get_identifier (watch->process) == NULL;
-}
-
+/* For a monitor that may still be subscribing: alice joins a group, leaves
+ * it, and shouts to bob's. */
 static void
-new_session (gpointer user_data)
+poke_groups (gpointer user_data)
 {
-  setsid ();
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  GroupsPoke *poke = user_data;
+  g_auto(GStrv) recipients = NULL;
+
+  if (poke->pokes++ % 2 == 0)
+    shoal_dbus_service_call_join_group_sync (poke->alice->service, "players", NULL, NULL);
+  else
+    shoal_dbus_service_call_leave_group_sync (poke->alice->service, "players", NULL, NULL);
+  shoal_dbus_service_call_send_to_group_sync (poke->alice->service, "kitchen",
+                                              shoal_test_bytes_variant ((const guint8 *) "ping", 4),
+                                              NULL, &recipients, NULL, NULL);
 }
 
 /* Runs `shoal monitor` on bob's bus until it printed @until and @until_too. */
@@ -426,28 +306,19 @@ monitor_until (Fixture     *fixture,
                const gchar *until,
                const gchar *until_too)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   const gchar *argv[] = { shoal_test_build_path ("src/cli/shoal"), "monitor", json ? "--json" : NULL,
                           NULL };
-  Watch watch = { NULL, NULL, g_string_new (NULL), until, until_too, fixture->alice, 0, 0 };
-  const gchar *pid;
+  g_autoptr(GSubprocess) process = shoal_test_spawn_reader (argv, fixture->bob, NULL,
+                                                            G_SUBPROCESS_FLAGS_NONE);
+  GroupsPoke poke = { fixture->alice, 0 };
+  ShoalTestOutputWatch watch = { process, g_string_new (NULL), until, until_too, poke_groups,
+                                 &poke, 0 };
 
-  launcher = shoal_test_launcher_new (fixture->bob->bus->address, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  watch.process = process;
-  watch.stdout_pipe = g_subprocess_get_stdout_pipe (process);
-  shoal_test_wait_until (output_contains, &watch, SHOAL_TEST_TIMEOUT_MS);
+  shoal_test_wait_until (shoal_test_output_contains, &watch, SHOAL_TEST_TIMEOUT_MS);
   /* Once more, for the lines that came with it. */
-  output_contains (&watch);
+  shoal_test_output_contains (&watch);
 
-  pid = g_subprocess_get_identifier (process);
-  if (pid != NULL)
-    kill (-(pid_t) g_ascii_strtoll (pid, NULL, 10), SIGTERM);
-  g_subprocess_wait (process, NULL, NULL);
+  shoal_test_stop_reader (process);
   g_test_message ("output: %s", watch.output->str);
   g_assert_nonnull (strstr (watch.output->str, until));
   g_assert_nonnull (strstr (watch.output->str, until_too));
@@ -472,7 +343,8 @@ test_monitor (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (run_shoal (fixture->bob, NULL, NULL, NULL, "join", "kitchen", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, NULL, "join",
+                                         "kitchen", NULL), ==, 0);
   g_assert_true (shoal_test_wait_until (alice_sees_bob, &member, SHOAL_TEST_TIMEOUT_MS));
 
   json = monitor_until (fixture, TRUE, "\"event\":\"peer-left-group\"",
@@ -518,10 +390,11 @@ main (int    argc,
   g_setenv ("LANGUAGE", "C", TRUE);
 
   g_test_add ("/cli-groups/join-leave-groups", Fixture, NULL, setup, test_join_leave_groups,
-              teardown);
-  g_test_add ("/cli-groups/shout", Fixture, NULL, setup, test_shout, teardown);
-  g_test_add ("/cli-groups/errors", Fixture, NULL, setup, test_errors, teardown);
-  g_test_add ("/cli-groups/monitor", Fixture, NULL, setup, test_monitor, teardown);
+              shoal_test_fixture_teardown);
+  g_test_add ("/cli-groups/shout", Fixture, NULL, setup, test_shout, shoal_test_fixture_teardown);
+  g_test_add ("/cli-groups/errors", Fixture, NULL, setup, test_errors, shoal_test_fixture_teardown);
+  g_test_add ("/cli-groups/monitor", Fixture, NULL, setup, test_monitor,
+              shoal_test_fixture_teardown);
 
   return g_test_run ();
 }

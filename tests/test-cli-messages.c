@@ -11,7 +11,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 /* Waits for bob's @index-th (from 0) MessageReceived and checks it. */
@@ -22,7 +21,6 @@ assert_received (Fixture      *fixture,
                  gsize         size,
                  gboolean      broadcast)
 {
-  ReceivedWait wait = { fixture, index + 1 };
   g_autoptr(GVariant) payload = NULL;
   g_autoptr(GVariant) details = NULL;
   const gchar *from = NULL;
@@ -30,9 +28,8 @@ assert_received (Fixture      *fixture,
   gsize got_size = 0;
   gboolean got_broadcast = !broadcast;
 
-  g_assert_true (shoal_test_wait_until (cli_received_at_least, &wait, SHOAL_TEST_TIMEOUT_MS));
-  g_variant_get (g_ptr_array_index (fixture->received, index), "(&s@ay@a{sv})",
-                 &from, &payload, &details);
+  g_variant_get (shoal_test_recorder_wait (fixture->received, "MessageReceived", index),
+                 "(&s@ay@a{sv})", &from, &payload, &details);
   g_assert_cmpstr (from, ==, fixture->alice->id);
   got = g_variant_get_fixed_array (payload, &got_size, 1);
   g_assert_cmpmem (got, got_size, data, size);
@@ -57,20 +54,21 @@ test_send (Fixture       *fixture,
     return;
   address = fixture->alice->bus->address;
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, &err, "send", "bob", "hello, bob", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, &err, "send", "bob", "hello, bob",
+                                         NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   assert_received (fixture, 0, (const guint8 *) "hello, bob", 10, FALSE);
 
-  g_assert_cmpint (cli_run_shoal (address, input, NULL, NULL, "send", prefix, "-", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, input, NULL, NULL, "send", prefix, "-", NULL),
+                   ==, 0);
   assert_received (fixture, 1, binary, sizeof binary, FALSE);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, NULL, NULL, "send", fixture->bob->id, "--", "-x",
-                                  NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, NULL, NULL, "send", fixture->bob->id, "--",
+                                         "-x", NULL), ==, 0);
   assert_received (fixture, 2, (const guint8 *) "-x", 2, FALSE);
 
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "resolve", "bob", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "resolve", "bob", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, fixture->bob->id));
   g_assert_cmpstr (out + 32, ==, "\n");
 }
@@ -115,9 +113,9 @@ test_send_wait (Fixture       *fixture,
   /* Alice gone, bob gives up after his delivery timeout of 1 s. */
   alice_id = g_strdup (fixture->alice->id);
   shoal_test_daemon_stop (fixture->alice);
-  g_assert_cmpint (cli_run_shoal (fixture->bob->bus->address, NULL, NULL, &err, "send", "--wait",
-                                  alice_id, "too late", NULL), ==, 1);
-  cli_assert_one_line (err, "failed: peer unreachable for 1 s");
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, NULL, &err, "send",
+                                         "--wait", alice_id, "too late", NULL), ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "failed: peer unreachable for 1 s");
 }
 
 void
@@ -132,13 +130,13 @@ test_broadcast (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, NULL,
-                                  "broadcast", "to all", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL,
+                                         "broadcast", "to all", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "Sent to 1 peer\n");
   assert_received (fixture, 0, (const guint8 *) "to all", 6, TRUE);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, input, NULL, NULL,
-                                  "broadcast", "-", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, input, NULL, NULL,
+                                         "broadcast", "-", NULL), ==, 0);
   assert_received (fixture, 1, binary, sizeof binary, TRUE);
 }
 
@@ -157,21 +155,24 @@ test_errors (Fixture       *fixture,
     return;
   address = fixture->alice->bus->address;
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, NULL, &err, "send", "carol", "x", NULL), ==, 1);
-  cli_assert_one_line (err, "carol");
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, NULL, &err, "send", "carol", "x", NULL),
+                   ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "carol");
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, NULL, &err, "send",
-                                  "0123456789abcdef0123456789abcdef", "x", NULL), ==, 1);
-  cli_assert_one_line (err, NULL);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, NULL, &err, "send",
+                                         "0123456789abcdef0123456789abcdef", "x", NULL), ==, 1);
+  shoal_test_assert_one_line (err, "shoal", NULL);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, input, NULL, &err, "send", "bob", "-", NULL), ==, 1);
-  cli_assert_one_line (err, "16777216");
+  g_assert_cmpint (shoal_test_run_shoal (address, input, NULL, &err, "send", "bob", "-", NULL),
+                   ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "16777216");
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, input, NULL, &err, "broadcast", "-", NULL), ==, 1);
-  cli_assert_one_line (err, "16777216");
+  g_assert_cmpint (shoal_test_run_shoal (address, input, NULL, &err, "broadcast", "-", NULL),
+                   ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "16777216");
 }
 
 void
@@ -196,9 +197,9 @@ test_ambiguous (Fixture       *fixture,
   g_assert_false (g_str_equal (carol->id, fixture->bob->id));
   shoal_test_connect_pair (fixture->alice, carol);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, NULL, &err,
-                                  "send", "bob", "x", NULL), ==, 1);
-  cli_assert_one_line (err, fixture->bob->id);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, NULL, &err, "send",
+                                         "bob", "x", NULL), ==, 1);
+  shoal_test_assert_one_line (err, "shoal", fixture->bob->id);
   g_assert_nonnull (strstr (err, carol->id));
 }
 

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 typedef struct {
@@ -131,15 +130,13 @@ test_readme_examples (Fixture       *fixture,
           const gchar *env[] = { path_env, NULL };
           g_autofree gchar *out = NULL;
           g_autofree gchar *err = NULL;
-          guint before = fixture->received->len;
-          ReceivedWait wait = { fixture, before + 1 };
+          guint before = shoal_test_recorder_count (fixture->received, "MessageReceived");
 
           gint status = shoal_test_run (argv, fixture->alice->bus->address, env, NULL, &out, &err);
 
           g_test_message ("output: %s%s", out, err);
           g_assert_cmpint (status, ==, 0);
-          g_assert_true (shoal_test_wait_until (cli_received_at_least, &wait,
-                                                SHOAL_TEST_TIMEOUT_MS));
+          shoal_test_recorder_wait (fixture->received, "MessageReceived", before);
           sends++;
         }
       else if (g_str_equal (example->kind, "receives"))

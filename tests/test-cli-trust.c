@@ -10,7 +10,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 typedef struct {
@@ -44,18 +43,18 @@ test_trust (Fixture       *fixture,
     return;
   address = fixture->alice->bus->address;
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, &err, "trust", "bob", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, &err, "trust", "bob", NULL), ==, 0);
   expected = g_strdup_printf ("Trusted bob (%s)\n", fixture->bob->id);
   g_assert_cmpstr (out, ==, expected);
   g_assert_cmpstr (err, ==, "");
   g_clear_pointer (&out, g_free);
 
   /* PropertiesChanged reaches `shoal peers` through the ObjectManager. */
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "peers", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "peers", NULL), ==, 0);
   g_assert_nonnull (strstr (out, " yes "));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "untrust", "bob", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "untrust", "bob", NULL), ==, 0);
   g_clear_pointer (&expected, g_free);
   expected = g_strdup_printf ("Untrusted bob (%s): ", fixture->bob->id);
   g_assert_true (g_str_has_prefix (out, expected));
@@ -64,15 +63,15 @@ test_trust (Fixture       *fixture,
   g_assert_true (shoal_test_wait_until (sees_is, &wait, SHOAL_TEST_TIMEOUT_MS));
 
   /* By id: alice may have forgotten bob's name with his link. */
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "trust", fixture->bob->id, NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "trust",
+                                         fixture->bob->id, NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "Trusted "));
   g_assert_nonnull (strstr (out, fixture->bob->id));
   shoal_test_connect_pair (fixture->alice, fixture->bob);
 
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (cli_run_shoal (address, NULL, NULL, &err, "trust", "carol", NULL), ==, 1);
-  cli_assert_one_line (err, "carol");
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, NULL, &err, "trust", "carol", NULL), ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "carol");
 }
 
 void
@@ -93,9 +92,8 @@ test_previous_id (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  /* bob's subscription goes with his bus. */
-  g_dbus_connection_signal_unsubscribe (fixture->bob->bus->connection, fixture->subscription);
-  fixture->subscription = 0;
+  /* bob's recorder goes with his bus. */
+  g_clear_pointer (&fixture->received, shoal_test_recorder_free);
   shoal_test_daemon_stop (fixture->bob);
   shoal_test_remove_tree (fixture->bob->state_dir);
   g_clear_pointer (&fixture->bob, shoal_test_daemon_free);
@@ -105,15 +103,15 @@ test_previous_id (Fixture       *fixture,
   fixture->bob = shoal_test_daemon_start ("bob", fixture->tmpdir, args);
   shoal_test_connect_pair (fixture->alice, fixture->bob);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "peers", NULL),
-                   ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "peers",
+                                         NULL), ==, 0);
   expected = g_strdup_printf ("Note: bob (%s) uses a name this node knew from peer %s: ",
                               fixture->bob->id, old_id);
   g_assert_nonnull (strstr (out, expected));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "peers", "--json",
-                                  NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, NULL, "peers",
+                                         "--json", NULL), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   object = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
@@ -208,8 +206,10 @@ test_pending (Fixture       *fixture,
   address = fixture->alice->bus->address;
 
   monitoring = count_list_peers_calls (address, &calls);
-  json_monitor = cli_spawn_reader (json_argv, fixture->alice, NULL);
-  text_monitor = cli_spawn_reader (text_argv, fixture->alice, NULL);
+  json_monitor = shoal_test_spawn_reader (json_argv, fixture->alice, NULL,
+                                          G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  text_monitor = shoal_test_spawn_reader (text_argv, fixture->alice, NULL,
+                                          G_SUBPROCESS_FLAGS_STDIN_PIPE);
   g_assert_true (shoal_test_wait_until (calls_reached, &calls, SHOAL_TEST_TIMEOUT_MS));
 
   peer = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->alice->port);
@@ -218,8 +218,8 @@ test_pending (Fixture       *fixture,
 
   json = cli_read_until (json_monitor, "\n");
   text = cli_read_until (text_monitor, "\n");
-  cli_stop_reader (json_monitor);
-  cli_stop_reader (text_monitor);
+  shoal_test_stop_reader (json_monitor);
+  shoal_test_stop_reader (text_monitor);
 
   lines = g_strsplit (json, "\n", -1);
   g_assert_true (json_parser_load_from_data (parser, lines[0], -1, &error));
@@ -237,14 +237,15 @@ test_pending (Fixture       *fixture,
                               fixture->bob->id, code, fixture->bob->id);
   g_assert_cmpstr (text, ==, expected);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "peers", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "peers", NULL), ==, 0);
   g_assert_nonnull (strstr (out, " pending "));
   g_assert_nonnull (strstr (out, code));
   g_assert_nonnull (strstr (out, " no "));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, NULL, &err, "send", "bob", "x", NULL), ==, 1);
-  cli_assert_one_line (err, "waits to be trusted");
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, NULL, &err, "send", "bob", "x", NULL),
+                   ==, 1);
+  shoal_test_assert_one_line (err, "shoal", "waits to be trusted");
 
   /* shoal doctor names it, with its code and what to do. */
   g_clear_pointer (&expected, g_free);
@@ -252,7 +253,7 @@ test_pending (Fixture       *fixture,
                               "(verification code %s) — compare the code with the one that "
                               "machine shows, then “shoal trust %s” (or “shoal untrust %s”)\n",
                               fixture->bob->id, code, fixture->bob->id, fixture->bob->id);
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "doctor", NULL), ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "doctor", NULL), ==, 1);
   g_test_message ("shoal doctor:\n%s", out);
   g_assert_nonnull (strstr (out, expected));
   g_clear_pointer (&out, g_free);
@@ -263,12 +264,12 @@ test_pending (Fixture       *fixture,
   expected = g_strdup_printf ("problem: peer alice (%s) is not linked: not trusted by the peer — "
                               "alice (%s) keeps this node out: trust this node there",
                               fixture->alice->id, fixture->alice->id);
-  g_assert_cmpint (cli_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor", NULL),
-                   ==, 1);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->bob->bus->address, NULL, &out, NULL, "doctor",
+                                         NULL), ==, 1);
   g_test_message ("shoal doctor on bob:\n%s", out);
   g_assert_nonnull (strstr (out, expected));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (cli_run_shoal (address, NULL, &out, NULL, "trust", "bob", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (address, NULL, &out, NULL, "trust", "bob", NULL), ==, 0);
   shoal_test_connect_pair (fixture->alice, fixture->bob);
 }

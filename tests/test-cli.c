@@ -16,7 +16,6 @@
 
 #include "config.h"
 
-#include "shoal-test-daemon.h"
 #include "test-cli.h"
 
 int
@@ -28,26 +27,32 @@ main (int    argc,
    * a daemon with mDNS on announces nothing. */
   g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/shoal-test-no-system-bus", TRUE);
 
-  g_test_add ("/cli/status", Fixture, NULL, cli_setup, test_status, cli_teardown);
-  g_test_add ("/cli/peers", Fixture, NULL, cli_setup, test_peers, cli_teardown);
-  g_test_add ("/cli/id", Fixture, NULL, cli_setup, test_id, cli_teardown);
-  g_test_add ("/cli/trust", Fixture, NULL, cli_setup, test_trust, cli_teardown);
-  g_test_add ("/cli/pending", Fixture, NULL, cli_setup_allow_list, test_pending, cli_teardown);
-  g_test_add ("/cli/previous-id", Fixture, NULL, cli_setup, test_previous_id, cli_teardown);
-  g_test_add ("/cli/send", Fixture, NULL, cli_setup, test_send, cli_teardown);
-  g_test_add ("/cli/send-wait", Fixture, NULL, cli_setup, test_send_wait, cli_teardown);
-  g_test_add ("/cli/broadcast", Fixture, NULL, cli_setup, test_broadcast, cli_teardown);
-  g_test_add ("/cli/errors", Fixture, NULL, cli_setup, test_errors, cli_teardown);
-  g_test_add ("/cli/ambiguous", Fixture, NULL, cli_setup, test_ambiguous, cli_teardown);
-  g_test_add ("/cli/monitor", Fixture, NULL, cli_setup, test_monitor, cli_teardown);
-  g_test_add ("/cli/readme-examples", Fixture, NULL, cli_setup, test_readme_examples, cli_teardown);
+  g_test_add ("/cli/status", Fixture, NULL, cli_setup, test_status, shoal_test_fixture_teardown);
+  g_test_add ("/cli/peers", Fixture, NULL, cli_setup, test_peers, shoal_test_fixture_teardown);
+  g_test_add ("/cli/id", Fixture, NULL, cli_setup, test_id, shoal_test_fixture_teardown);
+  g_test_add ("/cli/trust", Fixture, NULL, cli_setup, test_trust, shoal_test_fixture_teardown);
+  g_test_add ("/cli/pending", Fixture, NULL, cli_setup_allow_list,
+              test_pending, shoal_test_fixture_teardown);
+  g_test_add ("/cli/previous-id", Fixture, NULL, cli_setup,
+              test_previous_id, shoal_test_fixture_teardown);
+  g_test_add ("/cli/send", Fixture, NULL, cli_setup, test_send, shoal_test_fixture_teardown);
+  g_test_add ("/cli/send-wait", Fixture, NULL, cli_setup,
+              test_send_wait, shoal_test_fixture_teardown);
+  g_test_add ("/cli/broadcast", Fixture, NULL, cli_setup,
+              test_broadcast, shoal_test_fixture_teardown);
+  g_test_add ("/cli/errors", Fixture, NULL, cli_setup, test_errors, shoal_test_fixture_teardown);
+  g_test_add ("/cli/ambiguous", Fixture, NULL, cli_setup,
+              test_ambiguous, shoal_test_fixture_teardown);
+  g_test_add ("/cli/monitor", Fixture, NULL, cli_setup, test_monitor, shoal_test_fixture_teardown);
+  g_test_add ("/cli/readme-examples", Fixture, NULL, cli_setup,
+              test_readme_examples, shoal_test_fixture_teardown);
   g_test_add_func ("/cli/usage", test_usage);
   g_test_add_func ("/cli/key-generate", test_key_generate);
   g_test_add_func ("/cli/not-running", test_not_running);
-  g_test_add ("/cli/doctor", Fixture, NULL, cli_setup, test_doctor, cli_teardown);
+  g_test_add ("/cli/doctor", Fixture, NULL, cli_setup, test_doctor, shoal_test_fixture_teardown);
   g_test_add_func ("/cli/doctor/no-shoald", test_doctor_no_shoald);
   g_test_add ("/cli/doctor/other-bus", Fixture, NULL, cli_setup, test_doctor_other_bus,
-              cli_teardown);
+              shoal_test_fixture_teardown);
   g_test_add_func ("/cli/doctor/mdns", test_doctor_mdns);
 
   return g_test_run ();

@@ -6,43 +6,18 @@
 
 #pragma once
 
-#include "shoal-test-daemon.h"
+#include "shoal-test-bus-fixture.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  gchar           *tmpdir;
-  ShoalTestDaemon *alice;
-  ShoalTestDaemon *bob;
-  gboolean         ready;
-  GPtrArray       *received;  /* (element-type GVariant): bob's MessageReceived */
-  guint            subscription;
-} Fixture;
-
-typedef struct {
-  Fixture *fixture;
-  guint    count;
-} ReceivedWait;
+/* The shared fixture: alice and bob, and bob's MessageReceived in @received. */
+typedef ShoalTestFixture Fixture;
 
 /* test-cli-common.c */
 void         cli_setup             (Fixture             *fixture,
                                     gconstpointer        data);
 void         cli_setup_allow_list  (Fixture             *fixture,
                                     gconstpointer        data);
-void         cli_teardown          (Fixture             *fixture,
-                                    gconstpointer        data);
-gint         cli_run_shoal         (const gchar         *bus_address,
-                                    GBytes              *input,
-                                    gchar              **out,
-                                    gchar              **err,
-                                    ...);
-void         cli_assert_one_line   (const gchar         *err,
-                                    const gchar         *expected_part);
-gboolean     cli_received_at_least (gpointer             user_data);
-GSubprocess *cli_spawn_reader      (const gchar * const *argv,
-                                    ShoalTestDaemon     *daemon,
-                                    const gchar         *path);
-void         cli_stop_reader       (GSubprocess         *process);
 gchar       *cli_receive_with      (Fixture             *fixture,
                                     const gchar * const *argv,
                                     const gchar         *path);

@@ -14,78 +14,23 @@
 
 #include <json-glib/json-glib.h>
 
-#include "shoal-test-daemon.h"
+#include "shoal-test-bus-fixture.h"
 
-#define PEERS_PATH_PREFIX SHOAL_TEST_OBJECT_PATH "/peers/"
+typedef ShoalTestFixture Fixture;
 
-typedef struct {
-  gchar           *tmpdir;  /* (owned) */
-  ShoalTestDaemon *alice;   /* (owned) */
-  ShoalTestDaemon *bob;     /* (owned) (nullable) */
-  gboolean         ready;
-} Fixture;
-
+/* Bob dials Alice: his end of the link is an ephemeral port, hers her listening port. */
 static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
-  g_autofree gchar *peer = NULL;
-  const gchar *args[] = { "--peer", NULL, NULL };
-
-  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
-                               "dbus-daemon is not installed"))
-    return;
-  fixture->tmpdir = shoal_test_make_tmpdir ();
-  fixture->alice = shoal_test_daemon_start ("alice", fixture->tmpdir, NULL);
-  /* Bob dials Alice: his end of the link is an ephemeral port, hers her listening port. */
-  peer = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->alice->port);
-  args[1] = peer;
-  fixture->bob = shoal_test_daemon_start ("bob", fixture->tmpdir, args);
-  shoal_test_connect_pair (fixture->alice, fixture->bob);
-  fixture->ready = TRUE;
-}
-
-static void
-teardown (Fixture       *fixture,
-          gconstpointer  data)
-{
-  g_clear_pointer (&fixture->bob, shoal_test_daemon_free);
-  g_clear_pointer (&fixture->alice, shoal_test_daemon_free);
-  if (fixture->tmpdir != NULL)
-    {
-      shoal_test_remove_tree (fixture->tmpdir);
-      g_clear_pointer (&fixture->tmpdir, g_free);
-    }
-}
-
-static GVariant *
-list_entry (ShoalTestDaemon *daemon,
-            const gchar     *peer_id)
-{
-  g_autoptr(GVariant) peers = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *entry;
-
-  g_assert_true (shoal_dbus_service_call_list_peers_sync (daemon->service, &peers, NULL, &error));
-  g_assert_no_error (error);
-  g_variant_iter_init (&iter, peers);
-  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const gchar *id = NULL;
-
-      if (g_variant_lookup (entry, "id", "&s", &id) && g_str_equal (id, peer_id))
-        return entry;
-      g_variant_unref (entry);
-    }
-  return NULL;
+  shoal_test_fixture_setup_pair (fixture, NULL);
 }
 
 static ShoalDbusPeer *
 peer_proxy (ShoalTestDaemon *daemon,
             const gchar     *peer_id)
 {
-  g_autofree gchar *path = g_strconcat (PEERS_PATH_PREFIX, peer_id, NULL);
+  g_autofree gchar *path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, peer_id, NULL);
   g_autoptr(GError) error = NULL;
   ShoalDbusPeer *peer;
 
@@ -126,7 +71,7 @@ test_properties_and_list (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  alice_end = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->alice->port);
+  alice_end = shoal_test_peer_address (fixture->alice);
   bob_seen = peer_proxy (fixture->alice, fixture->bob->id);
   alice_seen = peer_proxy (fixture->bob, fixture->alice->id);
 
@@ -138,7 +83,7 @@ test_properties_and_list (Fixture       *fixture,
                    shoal_dbus_peer_get_remote_address (bob_seen));
   g_assert_true (g_str_has_prefix (shoal_dbus_peer_get_local_address (alice_seen), "127.0.0.1:"));
 
-  entry = list_entry (fixture->alice, fixture->bob->id);
+  entry = shoal_test_list_peer (fixture->alice, fixture->bob->id);
   g_assert_nonnull (entry);
   g_assert_true (g_variant_lookup (entry, "interface", "&s", &interface));
   g_assert_true (g_variant_lookup (entry, "local-address", "&s", &local));
@@ -154,36 +99,12 @@ test_properties_and_list (Fixture       *fixture,
   g_assert_cmpstr (shoal_dbus_peer_get_interface (bob_seen), ==, "");
   g_assert_cmpstr (shoal_dbus_peer_get_local_address (bob_seen), ==, "");
   g_clear_pointer (&entry, g_variant_unref);
-  entry = list_entry (fixture->alice, shoal_dbus_peer_get_id (bob_seen));
+  entry = shoal_test_list_peer (fixture->alice, shoal_dbus_peer_get_id (bob_seen));
   if (entry != NULL)
     {
       g_assert_true (g_variant_lookup (entry, "interface", "&s", &interface));
       g_assert_cmpstr (interface, ==, "");
     }
-}
-
-static gint
-run_shoal (const gchar  *bus_address,
-           gchar       **out,
-           const gchar  *first_arg,
-           ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree gchar *err = NULL;
-  const gchar *arg;
-  va_list args;
-  gint status;
-
-  g_ptr_array_add (argv, (gpointer) shoal_test_build_path ("src/cli/shoal"));
-  va_start (args, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (args, const gchar *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  status = shoal_test_run ((const gchar * const *) argv->pdata, bus_address, NULL, NULL, out, &err);
-  g_assert_cmpstr (err, ==, "");
-  return status;
 }
 
 static void
@@ -194,6 +115,7 @@ test_cli (Fixture       *fixture,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
   g_autofree gchar *expected = NULL;
   g_auto(GStrv) lines = NULL;
   JsonObject *peer;
@@ -204,7 +126,9 @@ test_cli (Fixture       *fixture,
     return;
 
   bob_seen = peer_proxy (fixture->alice, fixture->bob->id);
-  g_assert_cmpint (run_shoal (fixture->alice->bus->address, &out, "peers", NULL), ==, 0);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "peers",
+                                         NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
   lines = g_strsplit (out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 3);
   g_assert_nonnull (strstr (lines[0], " PATH "));
@@ -214,7 +138,10 @@ test_cli (Fixture       *fixture,
   g_assert_nonnull (strstr (lines[1], expected));
   g_clear_pointer (&out, g_free);
 
-  g_assert_cmpint (run_shoal (fixture->alice->bus->address, &out, "peers", "--json", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (shoal_test_run_shoal (fixture->alice->bus->address, NULL, &out, &err, "peers",
+                                         "--json", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   peer = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
@@ -232,8 +159,8 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add ("/dbus-paths/properties-and-list", Fixture, NULL, setup, test_properties_and_list,
-              teardown);
-  g_test_add ("/dbus-paths/cli", Fixture, NULL, setup, test_cli, teardown);
+              shoal_test_fixture_teardown);
+  g_test_add ("/dbus-paths/cli", Fixture, NULL, setup, test_cli, shoal_test_fixture_teardown);
 
   return g_test_run ();
 }

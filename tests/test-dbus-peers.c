@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include "shoal-test-daemon.h"
 #include "test-dbus.h"
 
 typedef struct {
@@ -27,7 +26,7 @@ test_peer_appears_and_goes (Fixture       *fixture,
                             gconstpointer  data)
 {
   g_autoptr(GDBusObjectManager) manager = NULL;
-  g_autoptr(Recorder) recorder = NULL;
+  g_autoptr(ShoalTestRecorder) recorder = NULL;
   g_autoptr(ShoalDbusPeer) peer = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *bob_bus = NULL;
@@ -45,7 +44,7 @@ test_peer_appears_and_goes (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  recorder = dbus_recorder_new (fixture->alice);
+  recorder = shoal_test_recorder_new_for_daemon (fixture->alice);
   manager = dbus_manager_new (fixture->alice);
   objects = g_dbus_object_manager_get_objects (manager);
   g_assert_null (objects);
@@ -53,12 +52,12 @@ test_peer_appears_and_goes (Fixture       *fixture,
   dbus_start_bob (fixture);
   bob_id = g_strdup (fixture->bob->id);
 
-  signal = dbus_recorder_wait (recorder, "PeerConnected", 0);
+  signal = shoal_test_recorder_wait (recorder, "PeerConnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &text);
   g_assert_cmpstr (id, ==, bob_id);
   g_assert_cmpstr (text, ==, "bob");
 
-  path = g_strconcat (PEERS_PATH_PREFIX, bob_id, NULL);
+  path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, bob_id, NULL);
   object_wait = (ObjectWait) { manager, path, TRUE };
   g_assert_true (shoal_test_wait_until (dbus_object_presence, &object_wait, SHOAL_TEST_TIMEOUT_MS));
   peer = SHOAL_DBUS_PEER (g_dbus_object_manager_get_interface (manager, path,
@@ -80,7 +79,7 @@ test_peer_appears_and_goes (Fixture       *fixture,
   /* Stopping checks the exit status 0. */
   shoal_test_daemon_stop (fixture->bob);
 
-  signal = dbus_recorder_wait (recorder, "PeerDisconnected", 0);
+  signal = shoal_test_recorder_wait (recorder, "PeerDisconnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &text);
   g_assert_cmpstr (id, ==, bob_id);
   g_assert_cmpstr (text, ==, "shutdown");
@@ -119,7 +118,7 @@ test_not_connected (Fixture       *fixture,
 {
   static const guint8 small[] = { 'x' };
   g_autoptr(GDBusObjectManager) manager = NULL;
-  g_autoptr(Recorder) recorder = NULL;
+  g_autoptr(ShoalTestRecorder) recorder = NULL;
   g_autoptr(ShoalDbusPeer) peer = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *expected = NULL;
@@ -136,7 +135,7 @@ test_not_connected (Fixture       *fixture,
     return;
 
   manager = dbus_manager_new (fixture->bob);
-  path = g_strconcat (PEERS_PATH_PREFIX, fixture->alice->id, NULL);
+  path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, fixture->alice->id, NULL);
   peer = SHOAL_DBUS_PEER (g_dbus_object_manager_get_interface (manager, path,
                                                                "org.shoal.Shoal1.Peer"));
   g_assert_nonnull (peer);
@@ -145,10 +144,10 @@ test_not_connected (Fixture       *fixture,
   g_assert_true (shoal_dbus_peer_get_connected (peer));
   g_assert_cmpstr (shoal_dbus_peer_get_last_error (peer), ==, "");
 
-  recorder = dbus_recorder_new (fixture->bob);
+  recorder = shoal_test_recorder_new_for_daemon (fixture->bob);
   shoal_test_daemon_stop (fixture->alice);
 
-  signal = dbus_recorder_wait (recorder, "PeerDisconnected", 0);
+  signal = shoal_test_recorder_wait (recorder, "PeerDisconnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &text);
   g_assert_cmpstr (id, ==, fixture->alice->id);
   g_assert_cmpstr (text, ==, "shutdown");
@@ -169,7 +168,7 @@ test_not_connected (Fixture       *fixture,
     g_assert_true (shoal_dbus_service_call_list_peers_sync (fixture->bob->service, &peers,
                                                             NULL, &error));
     g_assert_no_error (error);
-    entry = dbus_find_peer (peers, fixture->alice->id);
+    entry = shoal_test_find_peer (peers, fixture->alice->id);
     g_assert_true (g_variant_lookup (entry, "last-error", "&s", &last_error));
     g_assert_true (g_str_has_prefix (last_error, "connection refused: "));
   }
@@ -182,21 +181,21 @@ test_not_connected (Fixture       *fixture,
     guint64 sent_id = 0, failed_id = 0;
 
     g_assert_true (shoal_dbus_service_call_send_sync (fixture->bob->service, fixture->alice->id,
-                                                      dbus_bytes_variant (small, 1), &sent_id, NULL,
-                                                      &error));
+                                                      shoal_test_bytes_variant (small, 1),
+                                                      &sent_id, NULL, &error));
     g_assert_no_error (error);
-    signal = dbus_recorder_wait (recorder, "MessageFailed", 0);
+    signal = shoal_test_recorder_wait (recorder, "MessageFailed", 0);
     g_variant_get (signal, "(&st&s)", &to, &failed_id, &reason);
     g_assert_cmpstr (to, ==, fixture->alice->id);
     g_assert_cmpuint (failed_id, ==, sent_id);
     g_assert_cmpstr (reason, ==, "peer unreachable for 2 s");
   }
 
-  dbus_assert_call_error (fixture->bob, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", fixture->alice->id,
-                                         dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.NotConnected");
-  dbus_assert_call_error (fixture->bob, path, "org.shoal.Shoal1.Peer", "Send",
-                          g_variant_new ("(@ay)", dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.NotConnected");
+  shoal_test_assert_call_error (fixture->bob, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", fixture->alice->id,
+                                               shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.NotConnected");
+  shoal_test_assert_call_error (fixture->bob, path, "org.shoal.Shoal1.Peer", "Send",
+                                g_variant_new ("(@ay)", shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.NotConnected");
 }

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "shoal-test-daemon.h"
 #include "test-dbus.h"
 
 static void
@@ -137,7 +136,7 @@ test_list_peers (Fixture       *fixture,
                                                           NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_n_children (peers), ==, 1);
-  peer = dbus_find_peer (peers, fixture->alice->id);
+  peer = shoal_test_find_peer (peers, fixture->alice->id);
   g_assert_nonnull (peer);
 
   g_assert_true (g_variant_lookup (peer, "name", "&s", &name));
@@ -265,7 +264,7 @@ test_send (Fixture       *fixture,
 {
   static const guint8 payload[] = { 'h', 'i', 0x00, 0xff, 0xfe, '\n', 0x80, 0x00 };
   static const guint8 second[] = { 0x00 };
-  g_autoptr(Recorder) recorder = NULL;
+  g_autoptr(ShoalTestRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(ShoalDbusPeer) peer = NULL;
@@ -276,7 +275,7 @@ test_send (Fixture       *fixture,
   g_autoptr(GVariant) details = NULL;
   gboolean broadcast = TRUE;
   CounterWait wait;
-  g_autoptr(Recorder) sender = NULL;
+  g_autoptr(ShoalTestRecorder) sender = NULL;
   guint64 id = 0, second_id = 0, delivered_id = 0;
   const gchar *to = NULL;
 
@@ -287,16 +286,17 @@ test_send (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  recorder = dbus_recorder_new (fixture->bob);
-  sender = dbus_recorder_new (fixture->alice);
+  recorder = shoal_test_recorder_new_for_daemon (fixture->bob);
+  sender = shoal_test_recorder_new_for_daemon (fixture->alice);
 
   g_assert_true (shoal_dbus_service_call_send_sync (fixture->alice->service, fixture->bob->id,
-                                                    dbus_bytes_variant (payload, sizeof payload),
+                                                    shoal_test_bytes_variant (payload,
+                                                                              sizeof payload),
                                                     &id, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (id, !=, 0);
 
-  signal = dbus_recorder_wait (recorder, "MessageReceived", 0);
+  signal = shoal_test_recorder_wait (recorder, "MessageReceived", 0);
   g_variant_get (signal, "(&s@ay@a{sv})", &from, &got, &details);
   g_assert_cmpstr (from, ==, fixture->alice->id);
   assert_payload (got, payload, sizeof payload);
@@ -308,7 +308,7 @@ test_send (Fixture       *fixture,
   g_clear_pointer (&details, g_variant_unref);
 
   /* Bob took it: alice hears so, with the id Send() gave. */
-  signal = dbus_recorder_wait (sender, "MessageDelivered", 0);
+  signal = shoal_test_recorder_wait (sender, "MessageDelivered", 0);
   g_variant_get (signal, "(&st)", &to, &delivered_id);
   g_assert_cmpstr (to, ==, fixture->bob->id);
   g_assert_cmpuint (delivered_id, ==, id);
@@ -319,20 +319,21 @@ test_send (Fixture       *fixture,
                                                        SHOAL_TEST_BUS_NAME, SHOAL_TEST_OBJECT_PATH,
                                                        NULL, &error);
   g_assert_no_error (error);
-  path = g_strconcat (PEERS_PATH_PREFIX, fixture->bob->id, NULL);
+  path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, fixture->bob->id, NULL);
   peer = SHOAL_DBUS_PEER (g_dbus_object_manager_get_interface (manager, path,
                                                                "org.shoal.Shoal1.Peer"));
   g_assert_nonnull (peer);
-  g_assert_true (shoal_dbus_peer_call_send_sync (peer, dbus_bytes_variant (second, sizeof second),
+  g_assert_true (shoal_dbus_peer_call_send_sync (peer,
+                                                 shoal_test_bytes_variant (second, sizeof second),
                                                  &second_id, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (second_id, >, id);
 
-  signal = dbus_recorder_wait (recorder, "MessageReceived", 1);
+  signal = shoal_test_recorder_wait (recorder, "MessageReceived", 1);
   g_variant_get (signal, "(&s@ay@a{sv})", &from, &got, &details);
   g_assert_cmpstr (from, ==, fixture->alice->id);
   assert_payload (got, second, sizeof second);
-  signal = dbus_recorder_wait (sender, "MessageDelivered", 1);
+  signal = shoal_test_recorder_wait (sender, "MessageDelivered", 1);
   g_variant_get (signal, "(&st)", &to, &delivered_id);
   g_assert_cmpuint (delivered_id, ==, second_id);
 
@@ -348,7 +349,7 @@ test_broadcast (Fixture       *fixture,
                 gconstpointer  data)
 {
   static const guint8 payload[] = { 0x00, 0x01, 0xc3, 0x28, 'x' };
-  g_autoptr(Recorder) recorder = NULL;
+  g_autoptr(ShoalTestRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) got = NULL;
   g_autoptr(GVariant) details = NULL;
@@ -356,7 +357,7 @@ test_broadcast (Fixture       *fixture,
   const gchar *from = NULL;
   gboolean broadcast = FALSE;
   g_auto(GStrv) recipients = NULL;
-  g_autoptr(Recorder) sender = NULL;
+  g_autoptr(ShoalTestRecorder) sender = NULL;
   guint64 id = 0, delivered_id = 0;
   const gchar *to = NULL;
 
@@ -366,25 +367,25 @@ test_broadcast (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  recorder = dbus_recorder_new (fixture->bob);
-  sender = dbus_recorder_new (fixture->alice);
+  recorder = shoal_test_recorder_new_for_daemon (fixture->bob);
+  sender = shoal_test_recorder_new_for_daemon (fixture->alice);
   g_assert_true (shoal_dbus_service_call_broadcast_sync (fixture->alice->service,
-                                                         dbus_bytes_variant (payload,
-                                                                             sizeof payload),
+                                                         shoal_test_bytes_variant (payload,
+                                                                                   sizeof payload),
                                                          &id, &recipients, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (id, !=, 0);
   g_assert_cmpuint (g_strv_length (recipients), ==, 1);
   g_assert_cmpstr (recipients[0], ==, fixture->bob->id);
 
-  signal = dbus_recorder_wait (recorder, "MessageReceived", 0);
+  signal = shoal_test_recorder_wait (recorder, "MessageReceived", 0);
   g_variant_get (signal, "(&s@ay@a{sv})", &from, &got, &details);
   g_assert_cmpstr (from, ==, fixture->alice->id);
   assert_payload (got, payload, sizeof payload);
   g_assert_true (g_variant_lookup (details, "broadcast", "b", &broadcast));
   g_assert_true (broadcast);
 
-  signal = dbus_recorder_wait (sender, "MessageDelivered", 0);
+  signal = shoal_test_recorder_wait (sender, "MessageDelivered", 0);
   g_variant_get (signal, "(&st)", &to, &delivered_id);
   g_assert_cmpstr (to, ==, fixture->bob->id);
   g_assert_cmpuint (delivered_id, ==, id);
@@ -403,36 +404,44 @@ test_errors (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", "not-a-peer-id", dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.InvalidPeerId");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", "0123456789ABCDEF0123456789ABCDEF",
-                                    dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.InvalidPeerId");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", "0123456789abcdef0123456789abcdef",
-                                    dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.UnknownPeer");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", fixture->bob->id,
-                                    dbus_bytes_variant (big, 16 * 1024 * 1024 + 1)),
-                          "org.shoal.Shoal1.Error.MessageTooLarge");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Broadcast",
-                          g_variant_new ("(@ay)", dbus_bytes_variant (big, 16 * 1024 * 1024 + 1)),
-                          "org.shoal.Shoal1.Error.MessageTooLarge");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", "not-a-peer-id",
+                                               shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.InvalidPeerId");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", "0123456789ABCDEF0123456789ABCDEF",
+                                               shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.InvalidPeerId");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", "0123456789abcdef0123456789abcdef",
+                                               shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.UnknownPeer");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", fixture->bob->id,
+                                               shoal_test_bytes_variant (big,
+                                                                         16 * 1024 * 1024 + 1)),
+                                "org.shoal.Shoal1.Error.MessageTooLarge");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1",
+                                "Broadcast",
+                                g_variant_new ("(@ay)",
+                                               shoal_test_bytes_variant (big,
+                                                                         16 * 1024 * 1024 + 1)),
+                                "org.shoal.Shoal1.Error.MessageTooLarge");
 
-  bob_path = g_strconcat (PEERS_PATH_PREFIX, fixture->bob->id, NULL);
-  dbus_assert_call_error (fixture->alice, bob_path, "org.shoal.Shoal1.Peer", "Send",
-                          g_variant_new ("(@ay)", dbus_bytes_variant (big, 16 * 1024 * 1024 + 1)),
-                          "org.shoal.Shoal1.Error.MessageTooLarge");
+  bob_path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, fixture->bob->id, NULL);
+  shoal_test_assert_call_error (fixture->alice, bob_path, "org.shoal.Shoal1.Peer", "Send",
+                                g_variant_new ("(@ay)",
+                                               shoal_test_bytes_variant (big,
+                                                                         16 * 1024 * 1024 + 1)),
+                                "org.shoal.Shoal1.Error.MessageTooLarge");
 
   /* Exactly the limit is allowed. */
   {
     g_autoptr(GError) error = NULL;
 
     g_assert_true (shoal_dbus_service_call_send_sync (fixture->alice->service, fixture->bob->id,
-                                                      dbus_bytes_variant (big, 16 * 1024 * 1024),
+                                                      shoal_test_bytes_variant (big,
+                                                                                16 * 1024 * 1024),
                                                       NULL, NULL, &error));
     g_assert_no_error (error);
   }

@@ -10,8 +10,10 @@
 
 #include <glib/gstdio.h>
 
-#include "shoal-test-daemon.h"
 #include "test-dbus.h"
+
+/* How long a pair that must not link up is watched. */
+#define APART_MS 1500
 
 /* The decision on @peer_id in @daemon's trust store, <state-dir>/trust.ini:
  * TRUE or FALSE, or -1 if none is stored. */
@@ -33,27 +35,12 @@ stored_decision (ShoalTestDaemon *daemon,
   return trusted;
 }
 
-static void
-assert_call_ok (ShoalTestDaemon *daemon,
-                const gchar     *method,
-                GVariant        *parameters)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-
-  reply = g_dbus_connection_call_sync (daemon->bus->connection, SHOAL_TEST_BUS_NAME,
-                                       SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", method,
-                                       parameters, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE,
-                                       -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
 /* @daemon's object for @peer_id, once it is there. */
 static ShoalDbusPeer *
 peer_proxy (GDBusObjectManager *manager,
             const gchar        *peer_id)
 {
-  g_autofree gchar *path = g_strconcat (PEERS_PATH_PREFIX, peer_id, NULL);
+  g_autofree gchar *path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, peer_id, NULL);
   ObjectWait wait = { manager, path, TRUE };
   ShoalDbusPeer *peer;
 
@@ -98,29 +85,6 @@ wait_trusted (ShoalDbusPeer *peer,
   g_assert_true (shoal_test_wait_until (peer_is, &wait, SHOAL_TEST_TIMEOUT_MS));
 }
 
-typedef struct {
-  ShoalTestDaemon *daemon;
-  const gchar     *peer_id;
-} SeesWait;
-
-static gboolean
-sees_connected (gpointer user_data)
-{
-  SeesWait *wait = user_data;
-
-  return shoal_test_daemon_sees_connected (wait->daemon, wait->peer_id);
-}
-
-/* That @daemon does not link up with @peer_id for a while. */
-static void
-assert_stays_apart (ShoalTestDaemon *daemon,
-                    const gchar     *peer_id)
-{
-  SeesWait wait = { daemon, peer_id };
-
-  g_assert_false (shoal_test_wait_until (sees_connected, &wait, 1500));
-}
-
 void
 test_peer_trust_properties (Fixture       *fixture,
                             gconstpointer  data)
@@ -158,8 +122,8 @@ void
 test_trust_untrust (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(Recorder) alice_recorder = NULL;
-  g_autoptr(Recorder) bob_recorder = NULL;
+  g_autoptr(ShoalTestRecorder) alice_recorder = NULL;
+  g_autoptr(ShoalTestRecorder) bob_recorder = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(ShoalDbusPeer) bob = NULL;
   const gchar *id = NULL, *reason = NULL;
@@ -172,33 +136,33 @@ test_trust_untrust (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  alice_recorder = dbus_recorder_new (fixture->alice);
-  bob_recorder = dbus_recorder_new (fixture->bob);
+  alice_recorder = shoal_test_recorder_new_for_daemon (fixture->alice);
+  bob_recorder = shoal_test_recorder_new_for_daemon (fixture->bob);
   manager = dbus_manager_new (fixture->alice);
   bob = peer_proxy (manager, fixture->bob->id);
   g_assert_cmpint (stored_decision (fixture->alice, fixture->bob->id), ==, -1);
 
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
   wait_trusted (bob, TRUE);
   g_assert_cmpint (stored_decision (fixture->alice, fixture->bob->id), ==, TRUE);
   /* Under the open policy, trusting changes nothing on the link. */
   g_assert_true (shoal_test_daemon_sees_connected (fixture->alice, fixture->bob->id));
 
-  assert_call_ok (fixture->alice, "Untrust", g_variant_new ("(s)", fixture->bob->id));
+  shoal_test_call_ok (fixture->alice, "Untrust", g_variant_new ("(s)", fixture->bob->id));
   g_assert_cmpint (stored_decision (fixture->alice, fixture->bob->id), ==, FALSE);
-  signal = dbus_recorder_wait (alice_recorder, "PeerDisconnected", 0);
+  signal = shoal_test_recorder_wait (alice_recorder, "PeerDisconnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &reason);
   g_assert_cmpstr (id, ==, fixture->bob->id);
-  signal = dbus_recorder_wait (bob_recorder, "PeerDisconnected", 0);
+  signal = shoal_test_recorder_wait (bob_recorder, "PeerDisconnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &reason);
   g_assert_cmpstr (id, ==, fixture->alice->id);
   g_test_message ("bob was told: %s", reason);
   g_assert_nonnull (strstr (reason, "trust"));
 
   /* bob has alice as a static peer and keeps dialling; alice refuses it. */
-  assert_stays_apart (fixture->alice, fixture->bob->id);
+  shoal_test_assert_stays_apart (fixture->alice, fixture->bob->id, APART_MS);
 
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
   g_assert_cmpint (stored_decision (fixture->alice, fixture->bob->id), ==, TRUE);
   shoal_test_connect_pair (fixture->alice, fixture->bob);
 }
@@ -216,31 +180,33 @@ test_trust_errors (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Trust",
-                          g_variant_new ("(s)", "not-a-peer-id"),
-                          "org.shoal.Shoal1.Error.InvalidPeerId");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Trust",
-                          g_variant_new ("(s)", ""),
-                          "org.shoal.Shoal1.Error.InvalidPeerId");
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Untrust",
-                          g_variant_new ("(s)", "0123456789ABCDEF0123456789ABCDEF"),
-                          "org.shoal.Shoal1.Error.InvalidPeerId");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Trust",
+                                g_variant_new ("(s)", "not-a-peer-id"),
+                                "org.shoal.Shoal1.Error.InvalidPeerId");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Trust",
+                                g_variant_new ("(s)", ""),
+                                "org.shoal.Shoal1.Error.InvalidPeerId");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1",
+                                "Untrust",
+                                g_variant_new ("(s)", "0123456789ABCDEF0123456789ABCDEF"),
+                                "org.shoal.Shoal1.Error.InvalidPeerId");
   g_assert_cmpint (stored_decision (fixture->alice, "0123456789ABCDEF0123456789ABCDEF"), ==, -1);
 
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", unknown));
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", unknown));
   g_assert_cmpint (stored_decision (fixture->alice, unknown), ==, TRUE);
-  assert_call_ok (fixture->alice, "Untrust", g_variant_new ("(s)", unknown));
+  shoal_test_call_ok (fixture->alice, "Untrust", g_variant_new ("(s)", unknown));
   g_assert_cmpint (stored_decision (fixture->alice, unknown), ==, FALSE);
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", unknown));
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", unknown));
   g_assert_cmpint (stored_decision (fixture->alice, unknown), ==, TRUE);
 
   /* A directory where the store goes: no file can replace it, even as root. */
   store = g_build_filename (fixture->alice->state_dir, "trust.ini", NULL);
   g_assert_cmpint (g_remove (store), ==, 0);
   g_assert_cmpint (g_mkdir (store, 0700), ==, 0);
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Untrust",
-                          g_variant_new ("(s)", unknown),
-                          "org.shoal.Shoal1.Error.StateDirectory");
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1",
+                                "Untrust",
+                                g_variant_new ("(s)", unknown),
+                                "org.shoal.Shoal1.Error.StateDirectory");
   g_assert_cmpint (g_rmdir (store), ==, 0);
 }
 
@@ -250,7 +216,7 @@ test_allow_list_one_side (Fixture       *fixture,
 {
   static const guint8 small[] = { 'x' };
   const gchar *alice_args[] = { "--trust-policy", "allow-list", NULL };
-  g_autoptr(Recorder) recorder = NULL;
+  g_autoptr(ShoalTestRecorder) recorder = NULL;
   g_autoptr(GDBusObjectManager) manager = NULL;
   g_autoptr(ShoalDbusPeer) bob = NULL;
   g_autoptr(GVariant) peers = NULL;
@@ -272,10 +238,10 @@ test_allow_list_one_side (Fixture       *fixture,
 
   fixture->alice = shoal_test_daemon_start ("alice", fixture->tmpdir, alice_args);
   g_assert_cmpstr (shoal_dbus_service_get_trust_policy (fixture->alice->service), ==, "allow-list");
-  recorder = dbus_recorder_new (fixture->alice);
+  recorder = shoal_test_recorder_new_for_daemon (fixture->alice);
   dbus_start_bob (fixture);
 
-  signal = dbus_recorder_wait (recorder, "PeerPending", 0);
+  signal = shoal_test_recorder_wait (recorder, "PeerPending", 0);
   g_variant_get (signal, "(&s&s&s)", &id, &name, &text);
   g_assert_cmpstr (id, ==, fixture->bob->id);
   g_assert_cmpstr (name, ==, "bob");
@@ -294,22 +260,23 @@ test_allow_list_one_side (Fixture       *fixture,
   g_assert_true (shoal_dbus_service_call_list_peers_sync (fixture->alice->service, &peers,
                                                           NULL, &error));
   g_assert_no_error (error);
-  listed = dbus_find_peer (peers, fixture->bob->id);
+  listed = shoal_test_find_peer (peers, fixture->bob->id);
   g_assert_nonnull (listed);
   g_assert_true (g_variant_lookup (listed, "state", "&s", &state));
   g_assert_cmpstr (state, ==, "pending");
 
-  bob_path = g_strconcat (PEERS_PATH_PREFIX, fixture->bob->id, NULL);
-  dbus_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
-                          g_variant_new ("(s@ay)", fixture->bob->id, dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.NotTrusted");
-  dbus_assert_call_error (fixture->alice, bob_path, "org.shoal.Shoal1.Peer", "Send",
-                          g_variant_new ("(@ay)", dbus_bytes_variant (small, 1)),
-                          "org.shoal.Shoal1.Error.NotTrusted");
+  bob_path = g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, fixture->bob->id, NULL);
+  shoal_test_assert_call_error (fixture->alice, SHOAL_TEST_OBJECT_PATH, "org.shoal.Shoal1", "Send",
+                                g_variant_new ("(s@ay)", fixture->bob->id,
+                                               shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.NotTrusted");
+  shoal_test_assert_call_error (fixture->alice, bob_path, "org.shoal.Shoal1.Peer", "Send",
+                                g_variant_new ("(@ay)", shoal_test_bytes_variant (small, 1)),
+                                "org.shoal.Shoal1.Error.NotTrusted");
   g_assert_false (shoal_test_daemon_sees_connected (fixture->alice, fixture->bob->id));
 
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
-  signal = dbus_recorder_wait (recorder, "PeerConnected", 0);
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
+  signal = shoal_test_recorder_wait (recorder, "PeerConnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &name);
   g_assert_cmpstr (id, ==, fixture->bob->id);
   shoal_test_connect_pair (fixture->alice, fixture->bob);
@@ -321,7 +288,7 @@ test_allow_list_one_side (Fixture       *fixture,
    * still under the allow-list, she links up with bob at once. */
   g_clear_object (&bob);
   g_clear_object (&manager);
-  g_clear_pointer (&recorder, dbus_recorder_free);
+  g_clear_pointer (&recorder, shoal_test_recorder_free);
   shoal_test_daemon_stop (fixture->alice);
   g_clear_pointer (&fixture->alice, shoal_test_daemon_free);
 
@@ -343,8 +310,8 @@ test_allow_list_pair (Fixture       *fixture,
 {
   const gchar *alice_args[] = { "--trust-policy", "allow-list", NULL };
   g_autofree gchar *alice_address = NULL;
-  g_autoptr(Recorder) alice_recorder = NULL;
-  g_autoptr(Recorder) bob_recorder = NULL;
+  g_autoptr(ShoalTestRecorder) alice_recorder = NULL;
+  g_autoptr(ShoalTestRecorder) bob_recorder = NULL;
   g_autoptr(GDBusObjectManager) alice_manager = NULL;
   g_autoptr(GDBusObjectManager) bob_manager = NULL;
   g_autoptr(ShoalDbusPeer) bob_seen_by_alice = NULL;
@@ -361,25 +328,27 @@ test_allow_list_pair (Fixture       *fixture,
 
   /* Listening before each daemon starts: bob meets alice as it starts. */
   alice_bus = shoal_test_bus_new ();
-  alice_recorder = dbus_recorder_new_for_bus (alice_bus);
+  alice_recorder = shoal_test_recorder_new (alice_bus->connection, NULL, "org.shoal.Shoal1", NULL,
+                                            SHOAL_TEST_OBJECT_PATH);
   fixture->alice = shoal_test_daemon_start_on_bus (alice_bus, "alice", fixture->tmpdir, alice_args);
 
   alice_address = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->alice->port);
   bob_bus = shoal_test_bus_new ();
-  bob_recorder = dbus_recorder_new_for_bus (bob_bus);
+  bob_recorder = shoal_test_recorder_new (bob_bus->connection, NULL, "org.shoal.Shoal1", NULL,
+                                          SHOAL_TEST_OBJECT_PATH);
   {
     const gchar *args[] = { "--trust-policy", "allow-list", "--peer", alice_address, NULL };
 
     fixture->bob = shoal_test_daemon_start_on_bus (bob_bus, "bob", fixture->tmpdir, args);
   }
 
-  signal = dbus_recorder_wait (alice_recorder, "PeerPending", 0);
+  signal = shoal_test_recorder_wait (alice_recorder, "PeerPending", 0);
   g_variant_get (signal, "(&s&s&s)", &id, &name, &alice_code);
   g_assert_cmpstr (id, ==, fixture->bob->id);
   g_assert_cmpstr (name, ==, "bob");
   dbus_assert_verification_code (alice_code);
 
-  signal = dbus_recorder_wait (bob_recorder, "PeerPending", 0);
+  signal = shoal_test_recorder_wait (bob_recorder, "PeerPending", 0);
   g_variant_get (signal, "(&s&s&s)", &id, &name, &bob_code);
   g_assert_cmpstr (id, ==, fixture->alice->id);
   g_assert_cmpstr (name, ==, "alice");
@@ -392,18 +361,18 @@ test_allow_list_pair (Fixture       *fixture,
   wait_state (bob_seen_by_alice, "pending");
   wait_state (alice_seen_by_bob, "pending");
   g_assert_cmpstr (shoal_dbus_peer_get_verification_code (alice_seen_by_bob), ==, alice_code);
-  assert_stays_apart (fixture->alice, fixture->bob->id);
+  shoal_test_assert_stays_apart (fixture->alice, fixture->bob->id, APART_MS);
 
   /* One side alone is not enough. */
-  assert_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
+  shoal_test_call_ok (fixture->alice, "Trust", g_variant_new ("(s)", fixture->bob->id));
   wait_trusted (bob_seen_by_alice, TRUE);
-  assert_stays_apart (fixture->alice, fixture->bob->id);
+  shoal_test_assert_stays_apart (fixture->alice, fixture->bob->id, APART_MS);
 
-  assert_call_ok (fixture->bob, "Trust", g_variant_new ("(s)", fixture->alice->id));
-  signal = dbus_recorder_wait (alice_recorder, "PeerConnected", 0);
+  shoal_test_call_ok (fixture->bob, "Trust", g_variant_new ("(s)", fixture->alice->id));
+  signal = shoal_test_recorder_wait (alice_recorder, "PeerConnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &name);
   g_assert_cmpstr (id, ==, fixture->bob->id);
-  signal = dbus_recorder_wait (bob_recorder, "PeerConnected", 0);
+  signal = shoal_test_recorder_wait (bob_recorder, "PeerConnected", 0);
   g_variant_get (signal, "(&s&s)", &id, &name);
   g_assert_cmpstr (id, ==, fixture->alice->id);
   shoal_test_connect_pair (fixture->alice, fixture->bob);
@@ -460,7 +429,7 @@ test_previous_id (Fixture       *fixture,
   g_assert_true (shoal_dbus_service_call_list_peers_sync (fixture->alice->service, &peers,
                                                           NULL, &error));
   g_assert_no_error (error);
-  listed = dbus_find_peer (peers, fixture->bob->id);
+  listed = shoal_test_find_peer (peers, fixture->bob->id);
   g_assert_nonnull (listed);
   g_assert_true (g_variant_lookup (listed, "previous-id", "&s", &previous));
   g_assert_cmpstr (previous, ==, old_id);
@@ -519,6 +488,6 @@ test_network_key (Fixture       *fixture,
 
     carol = shoal_test_daemon_start ("carol", fixture->tmpdir, args);
   }
-  assert_stays_apart (fixture->alice, carol->id);
+  shoal_test_assert_stays_apart (fixture->alice, carol->id, APART_MS);
   g_assert_false (shoal_test_daemon_sees_connected (carol, fixture->alice->id));
 }

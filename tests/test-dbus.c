@@ -16,7 +16,6 @@
 
 #include "config.h"
 
-#include "shoal-test-daemon.h"
 #include "test-dbus.h"
 
 int
@@ -25,30 +24,35 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/dbus/properties", Fixture, NULL, dbus_setup_pair, test_properties, dbus_teardown);
-  g_test_add ("/dbus/list-peers", Fixture, NULL, dbus_setup_pair, test_list_peers, dbus_teardown);
-  g_test_add ("/dbus/diagnose", Fixture, NULL, dbus_setup_alice, test_diagnose, dbus_teardown);
-  g_test_add ("/dbus/send", Fixture, NULL, dbus_setup_pair, test_send, dbus_teardown);
-  g_test_add ("/dbus/broadcast", Fixture, NULL, dbus_setup_pair, test_broadcast, dbus_teardown);
-  g_test_add ("/dbus/errors", Fixture, NULL, dbus_setup_pair, test_errors, dbus_teardown);
+  g_test_add ("/dbus/properties", Fixture, NULL, dbus_setup_pair,
+              test_properties, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/list-peers", Fixture, NULL, dbus_setup_pair,
+              test_list_peers, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/diagnose", Fixture, NULL, dbus_setup_alice,
+              test_diagnose, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/send", Fixture, NULL, dbus_setup_pair, test_send, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/broadcast", Fixture, NULL, dbus_setup_pair,
+              test_broadcast, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/errors", Fixture, NULL, dbus_setup_pair,
+              test_errors, shoal_test_fixture_teardown);
   g_test_add ("/dbus/peer-appears-and-goes", Fixture, NULL, dbus_setup_alice,
-              test_peer_appears_and_goes, dbus_teardown);
+              test_peer_appears_and_goes, shoal_test_fixture_teardown);
   g_test_add ("/dbus/not-connected", Fixture, NULL, dbus_setup_pair,
-              test_not_connected, dbus_teardown);
+              test_not_connected, shoal_test_fixture_teardown);
   g_test_add ("/dbus/trust/peer-properties", Fixture, NULL, dbus_setup_pair,
-              test_peer_trust_properties, dbus_teardown);
+              test_peer_trust_properties, shoal_test_fixture_teardown);
   g_test_add ("/dbus/trust/trust-untrust", Fixture, NULL, dbus_setup_pair,
-              test_trust_untrust, dbus_teardown);
+              test_trust_untrust, shoal_test_fixture_teardown);
   g_test_add ("/dbus/trust/errors", Fixture, NULL, dbus_setup_alice,
-              test_trust_errors, dbus_teardown);
+              test_trust_errors, shoal_test_fixture_teardown);
   g_test_add ("/dbus/trust/previous-id", Fixture, NULL, dbus_setup_pair,
-              test_previous_id, dbus_teardown);
-  g_test_add ("/dbus/trust/allow-list-one-side", Fixture, NULL, dbus_setup_tmpdir,
-              test_allow_list_one_side, dbus_teardown);
-  g_test_add ("/dbus/trust/allow-list-pair", Fixture, NULL, dbus_setup_tmpdir,
-              test_allow_list_pair, dbus_teardown);
-  g_test_add ("/dbus/trust/network-key", Fixture, NULL, dbus_setup_tmpdir,
-              test_network_key, dbus_teardown);
+              test_previous_id, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/trust/allow-list-one-side", Fixture, NULL, shoal_test_fixture_setup_tmpdir,
+              test_allow_list_one_side, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/trust/allow-list-pair", Fixture, NULL, shoal_test_fixture_setup_tmpdir,
+              test_allow_list_pair, shoal_test_fixture_teardown);
+  g_test_add ("/dbus/trust/network-key", Fixture, NULL, shoal_test_fixture_setup_tmpdir,
+              test_network_key, shoal_test_fixture_teardown);
 
   return g_test_run ();
 }

@@ -6,24 +6,12 @@
 
 #pragma once
 
-#include "shoal-test-daemon.h"
+#include "shoal-test-bus-fixture.h"
 
 G_BEGIN_DECLS
 
-#define PEERS_PATH_PREFIX SHOAL_TEST_OBJECT_PATH "/peers/"
-
-typedef struct {
-  gchar           *tmpdir;
-  ShoalTestDaemon *alice;
-  ShoalTestDaemon *bob;
-  gboolean         ready;
-} Fixture;
-
-typedef struct {
-  GDBusConnection *connection;
-  guint            subscription;
-  GPtrArray       *signals;  /* (element-type Signal) */
-} Recorder;
+/* The shared fixture: alice and bob, and a scratch directory. */
+typedef ShoalTestFixture Fixture;
 
 typedef struct {
   GDBusObjectManager *manager;
@@ -35,33 +23,11 @@ typedef struct {
 void                dbus_start_bob                (Fixture            *fixture);
 void                dbus_setup_alice              (Fixture            *fixture,
                                                    gconstpointer       data);
-void                dbus_setup_tmpdir             (Fixture            *fixture,
-                                                   gconstpointer       data);
 void                dbus_setup_pair               (Fixture            *fixture,
                                                    gconstpointer       data);
-void                dbus_teardown                 (Fixture            *fixture,
-                                                   gconstpointer       data);
-Recorder           *dbus_recorder_new_for_bus     (ShoalTestBus       *bus);
-Recorder           *dbus_recorder_new             (ShoalTestDaemon    *daemon);
-void                dbus_recorder_free            (Recorder           *recorder);
-GVariant           *dbus_recorder_wait            (Recorder           *recorder,
-                                                   const gchar        *member,
-                                                   guint               index);
-GVariant           *dbus_bytes_variant            (const guint8       *data,
-                                                   gsize               size);
-void                dbus_assert_call_error        (ShoalTestDaemon    *daemon,
-                                                   const gchar        *path,
-                                                   const gchar        *interface,
-                                                   const gchar        *method,
-                                                   GVariant           *parameters,
-                                                   const gchar        *error_name);
-GVariant           *dbus_find_peer                (GVariant           *peers,
-                                                   const gchar        *id);
 void                dbus_assert_verification_code (const gchar        *code);
 gboolean            dbus_object_presence          (gpointer            user_data);
 GDBusObjectManager *dbus_manager_new              (ShoalTestDaemon    *daemon);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Recorder, dbus_recorder_free)
 
 /* test-dbus-root.c */
 void test_properties            (Fixture       *fixture,

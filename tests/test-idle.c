@@ -16,9 +16,8 @@
 
 #include <string.h>
 
-#include "shoal-test-daemon.h"
+#include "shoal-test-bus-fixture.h"
 
-#define PEERS_PATH_PREFIX SHOAL_TEST_OBJECT_PATH "/peers/"
 #define PEER_INTERFACE "org.shoal.Shoal1.Peer"
 
 /* The publication interval of the measurements, as documented. */
@@ -34,112 +33,31 @@ static const gchar * const measurement_names[] = {
   NULL
 };
 
-typedef struct {
-  gchar           *tmpdir;
-  ShoalTestDaemon *daemons[N_DAEMONS];
-  gboolean         ready;
-} Fixture;
-
-static void
-setup (Fixture       *fixture,
-       gconstpointer  data)
-{
-  if (!shoal_test_skip_unless (shoal_test_have_program ("dbus-daemon"),
-                               "dbus-daemon is not installed"))
-    return;
-  fixture->tmpdir = shoal_test_make_tmpdir ();
-  fixture->ready = TRUE;
-}
-
-static void
-teardown (Fixture       *fixture,
-          gconstpointer  data)
-{
-  for (guint i = 0; i < N_DAEMONS; i++)
-    g_clear_pointer (&fixture->daemons[i], shoal_test_daemon_free);
-  if (fixture->tmpdir != NULL)
-    shoal_test_remove_tree (fixture->tmpdir);
-  g_clear_pointer (&fixture->tmpdir, g_free);
-}
+typedef ShoalTestFixture Fixture;
 
 static gchar *
 peer_path (ShoalTestDaemon *peer)
 {
-  return g_strconcat (PEERS_PATH_PREFIX, peer->id, NULL);
+  return g_strconcat (SHOAL_TEST_PEERS_PATH_PREFIX, peer->id, NULL);
 }
 
 /* ---- PropertiesChanged, as they reach a bus ---- */
 
-typedef struct {
-  gchar    *path;
-  gint64    received_at;  /* monotonic µs */
-  GVariant *changed;      /* (owned) a{sv} */
-  guint     n_invalidated;
-} Change;
-
-static void
-change_free (gpointer data)
-{
-  Change *change = data;
-
-  g_free (change->path);
-  g_variant_unref (change->changed);
-  g_free (change);
-}
-
-typedef struct {
-  GDBusConnection *connection;    /* (owned) */
-  guint            subscription;
-  GPtrArray       *changes;       /* (element-type Change) */
-} Watch;
-
-static void
-properties_changed_cb (GDBusConnection *connection,
-                       const gchar     *sender,
-                       const gchar     *path,
-                       const gchar     *interface,
-                       const gchar     *member,
-                       GVariant        *parameters,
-                       gpointer         user_data)
-{
-  Watch *watch = user_data;
-  Change *change = g_new0 (Change, 1);
-  g_autoptr(GVariant) invalidated = NULL;
-  const gchar *changed_interface = NULL;
-
-  change->received_at = g_get_monotonic_time ();
-  change->path = g_strdup (path);
-  g_variant_get (parameters, "(&s@a{sv}@as)", &changed_interface, &change->changed, &invalidated);
-  change->n_invalidated = g_variant_n_children (invalidated);
-  g_ptr_array_add (watch->changes, change);
-}
-
 /* Any sender: only shoald sends signals on these private buses. */
-static Watch *
+static ShoalTestRecorder *
 watch_new (ShoalTestDaemon *daemon)
 {
-  Watch *watch = g_new0 (Watch, 1);
-
-  watch->connection = g_object_ref (daemon->bus->connection);
-  watch->changes = g_ptr_array_new_with_free_func (change_free);
-  watch->subscription =
-    g_dbus_connection_signal_subscribe (watch->connection, NULL,
-                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                        NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        properties_changed_cb, watch, NULL);
-  return watch;
+  return shoal_test_recorder_new (daemon->bus->connection, NULL,
+                                  "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                  NULL);
 }
 
-static void
-watch_free (Watch *watch)
+/* What a PropertiesChanged says changed: (transfer full) a{sv}. */
+static GVariant *
+changed_of (ShoalTestSignal *change)
 {
-  g_dbus_connection_signal_unsubscribe (watch->connection, watch->subscription);
-  g_object_unref (watch->connection);
-  g_ptr_array_unref (watch->changes);
-  g_free (watch);
+  return g_variant_get_child_value (change->parameters, 1);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watch, watch_free)
 
 static gboolean
 never (gpointer user_data)
@@ -161,9 +79,8 @@ test_idle_mesh (Fixture       *fixture,
                 gconstpointer  data)
 {
   const guint observe_ms = 30 * 1000;
-  Watch *watches[N_DAEMONS] = { NULL, };
-  g_autofree gchar *alice_peer = NULL;
-  g_autofree gchar *bob_peer = NULL;
+  ShoalTestRecorder *watches[N_DAEMONS] = { NULL, };
+  ShoalTestDaemon *daemons[N_DAEMONS];
 
   g_test_summary ("Three idle daemons in a full mesh, watched for 30 s once the mesh is up: "
                   "each peer object sends at most one PropertiesChanged per 10 s, only with "
@@ -171,45 +88,47 @@ test_idle_mesh (Fixture       *fixture,
   if (!fixture->ready)
     return;
 
-  fixture->daemons[0] = shoal_test_daemon_start ("alice", fixture->tmpdir, NULL);
-  alice_peer = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->daemons[0]->port);
-  fixture->daemons[1] = shoal_test_daemon_start ("bob", fixture->tmpdir,
-                                                 (const gchar *[]) { "--peer", alice_peer, NULL });
-  bob_peer = g_strdup_printf ("127.0.0.1:%u", (guint) fixture->daemons[1]->port);
-  fixture->daemons[2] = shoal_test_daemon_start ("carol", fixture->tmpdir,
-                                                 (const gchar *[]) { "--peer", alice_peer,
-                                                                     "--peer", bob_peer, NULL });
+  fixture->alice = shoal_test_daemon_start ("alice", fixture->tmpdir, NULL);
+  fixture->bob = shoal_test_daemon_start_linked ("bob", fixture->tmpdir, fixture->alice, NULL,
+                                                 NULL);
+  fixture->carol = shoal_test_daemon_start_linked ("carol", fixture->tmpdir, fixture->alice,
+                                                   fixture->bob, NULL);
+  daemons[0] = fixture->alice;
+  daemons[1] = fixture->bob;
+  daemons[2] = fixture->carol;
   for (guint i = 0; i < N_DAEMONS; i++)
     for (guint j = i + 1; j < N_DAEMONS; j++)
-      shoal_test_connect_pair (fixture->daemons[i], fixture->daemons[j]);
+      shoal_test_connect_pair (daemons[i], daemons[j]);
 
   /* What the mesh said while forming may still be on its way: let it land,
    * then count from nothing. */
   for (guint i = 0; i < N_DAEMONS; i++)
-    watches[i] = watch_new (fixture->daemons[i]);
+    watches[i] = watch_new (daemons[i]);
   observe (1000);
   for (guint i = 0; i < N_DAEMONS; i++)
-    g_ptr_array_set_size (watches[i]->changes, 0);
+    g_ptr_array_set_size (watches[i]->signals, 0);
 
   observe (observe_ms);
 
   for (guint i = 0; i < N_DAEMONS; i++)
     {
-      GPtrArray *changes = watches[i]->changes;
+      GPtrArray *changes = watches[i]->signals;
 
-      g_test_message ("%s: %u PropertiesChanged in %u s", fixture->daemons[i]->name,
+      g_test_message ("%s: %u PropertiesChanged in %u s", daemons[i]->name,
                       changes->len, observe_ms / 1000);
 
       /* Nothing but the peer objects speaks, and only of measurements. */
       for (guint k = 0; k < changes->len; k++)
         {
-          Change *change = g_ptr_array_index (changes, k);
+          ShoalTestSignal *change = g_ptr_array_index (changes, k);
+          g_autoptr(GVariant) changed = changed_of (change);
+          g_autoptr(GVariant) invalidated = g_variant_get_child_value (change->parameters, 2);
           GVariantIter iter;
           const gchar *name;
 
-          g_assert_true (g_str_has_prefix (change->path, PEERS_PATH_PREFIX));
-          g_assert_cmpuint (change->n_invalidated, ==, 0);
-          g_variant_iter_init (&iter, change->changed);
+          g_assert_true (g_str_has_prefix (change->path, SHOAL_TEST_PEERS_PATH_PREFIX));
+          g_assert_cmpuint (g_variant_n_children (invalidated), ==, 0);
+          g_variant_iter_init (&iter, changed);
           while (g_variant_iter_next (&iter, "{&sv}", &name, NULL))
             {
               if (!g_strv_contains (measurement_names, name))
@@ -226,17 +145,17 @@ test_idle_mesh (Fixture       *fixture,
 
           if (j == i)
             continue;
-          path = peer_path (fixture->daemons[j]);
+          path = peer_path (daemons[j]);
           for (guint k = 0; k < changes->len; k++)
             {
-              Change *change = g_ptr_array_index (changes, k);
+              ShoalTestSignal *change = g_ptr_array_index (changes, k);
 
               if (!g_str_equal (change->path, path))
                 continue;
               if (n > 0)
                 {
                   g_test_message ("%s, peer %s: %.2f s after the one before",
-                                  fixture->daemons[i]->name, fixture->daemons[j]->name,
+                                  daemons[i]->name, daemons[j]->name,
                                   (change->received_at - previous) / (gdouble) G_USEC_PER_SEC);
                   g_assert_cmpint (change->received_at - previous, >=,
                                    INTERVAL_US - DELIVERY_SLACK_US);
@@ -254,25 +173,26 @@ test_idle_mesh (Fixture       *fixture,
     }
 
   for (guint i = 0; i < N_DAEMONS; i++)
-    watch_free (watches[i]);
+    shoal_test_recorder_free (watches[i]);
 }
 
 /* ---- one change on a still link ---- */
 
 /* The first change on @path whose MessagesReceived is at least @messages,
  * or %NULL. */
-static Change *
-find_received (Watch       *watch,
-               const gchar *path,
-               guint64      messages)
+static ShoalTestSignal *
+find_received (ShoalTestRecorder *watch,
+               const gchar       *path,
+               guint64            messages)
 {
-  for (guint k = 0; k < watch->changes->len; k++)
+  for (guint k = 0; k < watch->signals->len; k++)
     {
-      Change *change = g_ptr_array_index (watch->changes, k);
+      ShoalTestSignal *change = g_ptr_array_index (watch->signals, k);
+      g_autoptr(GVariant) changed = changed_of (change);
       guint64 received = 0;
 
       if (g_str_equal (change->path, path) &&
-          g_variant_lookup (change->changed, "MessagesReceived", "t", &received) &&
+          g_variant_lookup (changed, "MessagesReceived", "t", &received) &&
           received >= messages)
         return change;
     }
@@ -280,9 +200,9 @@ find_received (Watch       *watch,
 }
 
 typedef struct {
-  Watch       *watch;
-  const gchar *path;
-  guint64      messages;
+  ShoalTestRecorder *watch;
+  const gchar       *path;
+  guint64            messages;
 } ReceivedWait;
 
 static gboolean
@@ -298,17 +218,8 @@ get_uint64 (ShoalTestDaemon *daemon,
             const gchar     *path,
             const gchar     *property)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) value = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = shoal_test_get_property (daemon, path, PEER_INTERFACE, property);
 
-  reply = g_dbus_connection_call_sync (daemon->bus->connection, SHOAL_TEST_BUS_NAME, path,
-                                       "org.freedesktop.DBus.Properties", "Get",
-                                       g_variant_new ("(ss)", PEER_INTERFACE, property),
-                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                                       NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
   return g_variant_get_uint64 (value);
 }
 
@@ -332,7 +243,7 @@ send_one (ShoalTestDaemon *from,
           const gchar     *text)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *payload = g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, text, strlen (text), 1);
+  GVariant *payload = shoal_test_bytes_variant ((const guint8 *) text, strlen (text));
 
   g_assert_true (shoal_dbus_service_call_send_sync (from->service, to->id, payload, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -344,23 +255,11 @@ listed_uint64 (ShoalTestDaemon *daemon,
                const gchar     *peer_id,
                const gchar     *key)
 {
-  g_autoptr(GVariant) peers = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantIter iter;
-  GVariant *peer;
+  g_autoptr(GVariant) peer = shoal_test_list_peer (daemon, peer_id);
   guint64 found = G_MAXUINT64;
 
-  g_assert_true (shoal_dbus_service_call_list_peers_sync (daemon->service, &peers, NULL, &error));
-  g_assert_no_error (error);
-  g_variant_iter_init (&iter, peers);
-  while ((peer = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      const gchar *id = NULL;
-
-      if (g_variant_lookup (peer, "id", "&s", &id) && g_str_equal (id, peer_id))
-        g_assert_true (g_variant_lookup (peer, key, "t", &found));
-      g_variant_unref (peer);
-    }
+  g_assert_nonnull (peer);
+  g_assert_true (g_variant_lookup (peer, key, "t", &found));
   g_assert_cmpuint (found, !=, G_MAXUINT64);
   return found;
 }
@@ -370,14 +269,14 @@ test_late_change (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree gchar *conf = NULL;
-  g_autofree gchar *alice_peer = NULL;
   g_autofree gchar *path = NULL;
-  g_autoptr(Watch) watch = NULL;
+  g_autoptr(ShoalTestRecorder) watch = NULL;
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) dict = NULL;
   g_autoptr(GError) error = NULL;
   ShoalTestDaemon *alice, *bob;
-  Change *first, *second;
+  ShoalTestSignal *first, *second;
+  g_autoptr(GVariant) second_changed = NULL;
   guint64 value = 0;
   gint64 first_at, deadline;
   ReceivedWait received_wait;
@@ -398,12 +297,12 @@ test_late_change (Fixture       *fixture,
   g_assert_true (g_file_set_contents (conf, "[shoal]\nheartbeat-interval=60000\n"
                                       "heartbeat-timeout=120000\n", -1, &error));
   g_assert_no_error (error);
-  alice = fixture->daemons[0] =
-    shoal_test_daemon_start ("alice", fixture->tmpdir, (const gchar *[]) { "--config", conf, NULL });
-  alice_peer = g_strdup_printf ("127.0.0.1:%u", (guint) alice->port);
-  bob = fixture->daemons[1] =
-    shoal_test_daemon_start ("bob", fixture->tmpdir,
-                             (const gchar *[]) { "--config", conf, "--peer", alice_peer, NULL });
+  alice = fixture->alice =
+    shoal_test_daemon_start ("alice", fixture->tmpdir,
+                             (const gchar *[]) { "--config", conf, NULL });
+  bob = fixture->bob =
+    shoal_test_daemon_start_linked ("bob", fixture->tmpdir, alice, NULL,
+                                    (const gchar *[]) { "--config", conf, NULL });
   shoal_test_connect_pair (alice, bob);
   watch = watch_new (bob);
   path = peer_path (alice);
@@ -451,13 +350,14 @@ test_late_change (Fixture       *fixture,
                   (second->received_at - first_at) / (gdouble) G_USEC_PER_SEC);
   g_assert_cmpint (second->received_at - first_at, >=, INTERVAL_US - DELIVERY_SLACK_US);
   g_assert_cmpint (second->received_at - first_at, <=, INTERVAL_US + 2 * G_USEC_PER_SEC);
-  g_assert_true (g_variant_lookup (second->changed, "BytesReceived", "t", &value));
+  second_changed = changed_of (second);
+  g_assert_true (g_variant_lookup (second_changed, "BytesReceived", "t", &value));
   g_assert_cmpuint (value, ==, 6);
 
   /* And nothing on that peer in between. */
-  for (guint k = 0; k < watch->changes->len; k++)
+  for (guint k = 0; k < watch->signals->len; k++)
     {
-      Change *change = g_ptr_array_index (watch->changes, k);
+      ShoalTestSignal *change = g_ptr_array_index (watch->signals, k);
 
       if (g_str_equal (change->path, path))
         g_assert_true (change->received_at <= first_at || change == second ||
@@ -471,8 +371,10 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/idle/mesh", Fixture, NULL, setup, test_idle_mesh, teardown);
-  g_test_add ("/idle/late-change", Fixture, NULL, setup, test_late_change, teardown);
+  g_test_add ("/idle/mesh", Fixture, NULL, shoal_test_fixture_setup_tmpdir, test_idle_mesh,
+              shoal_test_fixture_teardown);
+  g_test_add ("/idle/late-change", Fixture, NULL, shoal_test_fixture_setup_tmpdir,
+              test_late_change, shoal_test_fixture_teardown);
 
   return g_test_run ();
 }

@@ -17,20 +17,7 @@
 
 #include <glib/gstdio.h>
 
-#include "shoal-test-daemon.h"
-
-static void
-assert_one_line_error (const gchar *err,
-                       const gchar *expected_part)
-{
-  g_test_message ("stderr: %s", err);
-  g_assert_true (g_str_has_prefix (err, "shoald: "));
-  g_assert_true (g_str_has_suffix (err, "\n"));
-  /* Exactly one line: the only newline is the last character. */
-  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
-  if (expected_part != NULL)
-    g_assert_nonnull (strstr (err, expected_part));
-}
+#include "shoal-test-bus-fixture.h"
 
 /* Runs shoald with @args and checks it refuses: exit 1, one line on stderr. */
 static void
@@ -50,7 +37,7 @@ assert_refuses (const gchar         *bus_address,
 
   g_assert_cmpint (shoal_test_run ((const gchar * const *) argv->pdata, bus_address, NULL, NULL,
                                    &out, &err), ==, 1);
-  assert_one_line_error (err, expected_part);
+  shoal_test_assert_one_line (err, "shoald", expected_part);
   g_assert_cmpstr (out, ==, "");
 }
 
@@ -218,31 +205,30 @@ test_state_dir_in_use (void)
 }
 
 typedef struct {
-  const gchar *peer_id;
-  gchar       *reason;  /* (owned) (nullable) until the peer leaves */
+  ShoalTestRecorder *recorder;  /* PeerDisconnected */
+  const gchar       *peer_id;
 } Departure;
 
-static void
-peer_disconnected_cb (GDBusConnection *connection,
-                      const gchar     *sender,
-                      const gchar     *path,
-                      const gchar     *interface,
-                      const gchar     *member,
-                      GVariant        *parameters,
-                      gpointer         user_data)
+/* Why @peer_id left, as its first PeerDisconnected said, or %NULL before it did. */
+static const gchar *
+departure_reason (Departure *departure)
 {
-  Departure *departure = user_data;
-  const gchar *id = NULL, *reason = NULL;
+  for (guint i = 0; i < departure->recorder->signals->len; i++)
+    {
+      ShoalTestSignal *signal = g_ptr_array_index (departure->recorder->signals, i);
+      const gchar *id = NULL, *reason = NULL;
 
-  g_variant_get (parameters, "(&s&s)", &id, &reason);
-  if (g_strcmp0 (id, departure->peer_id) == 0 && departure->reason == NULL)
-    departure->reason = g_strdup (reason);
+      g_variant_get (signal->parameters, "(&s&s)", &id, &reason);
+      if (g_strcmp0 (id, departure->peer_id) == 0)
+        return reason;
+    }
+  return NULL;
 }
 
 static gboolean
 departed (gpointer user_data)
 {
-  return ((Departure *) user_data)->reason != NULL;
+  return departure_reason (user_data) != NULL;
 }
 
 static gboolean
@@ -256,10 +242,9 @@ test_bus_lost (void)
 {
   g_autoptr(ShoalTestDaemon) alice = NULL;
   g_autoptr(ShoalTestDaemon) bob = NULL;
+  g_autoptr(ShoalTestRecorder) departures = NULL;
   g_autofree gchar *tmpdir = NULL;
-  g_autofree gchar *peer = NULL;
-  Departure departure = { NULL, NULL };
-  guint subscription;
+  Departure departure;
 
   g_test_summary ("When its bus goes away, shoald says goodbye to its peers (they see it "
                   "leave with the reason \"shutdown\") and exits with status 1 within a few "
@@ -271,16 +256,13 @@ test_bus_lost (void)
 
   tmpdir = shoal_test_make_tmpdir ();
   alice = shoal_test_daemon_start ("alice", tmpdir, NULL);
-  peer = g_strdup_printf ("127.0.0.1:%u", (guint) alice->port);
-  bob = shoal_test_daemon_start ("bob", tmpdir, (const gchar *[]) { "--peer", peer, NULL });
+  bob = shoal_test_daemon_start_linked ("bob", tmpdir, alice, NULL, NULL);
   shoal_test_connect_pair (alice, bob);
 
-  departure.peer_id = alice->id;
-  subscription = g_dbus_connection_signal_subscribe (bob->bus->connection, SHOAL_TEST_BUS_NAME,
-                                                     "org.shoal.Shoal1", "PeerDisconnected",
-                                                     SHOAL_TEST_OBJECT_PATH, NULL,
-                                                     G_DBUS_SIGNAL_FLAGS_NONE,
-                                                     peer_disconnected_cb, &departure, NULL);
+  departures = shoal_test_recorder_new (bob->bus->connection, SHOAL_TEST_BUS_NAME,
+                                        "org.shoal.Shoal1", "PeerDisconnected",
+                                        SHOAL_TEST_OBJECT_PATH);
+  departure = (Departure) { departures, alice->id };
 
   /* alice's bus dies; alice herself is not told anything. */
   g_subprocess_send_signal (alice->bus->process, SIGKILL);
@@ -293,10 +275,9 @@ test_bus_lost (void)
   g_clear_object (&alice->process);
 
   g_assert_true (shoal_test_wait_until (departed, &departure, SHOAL_TEST_TIMEOUT_MS));
-  g_assert_cmpstr (departure.reason, ==, "shutdown");
+  g_assert_cmpstr (departure_reason (&departure), ==, "shutdown");
 
-  g_dbus_connection_signal_unsubscribe (bob->bus->connection, subscription);
-  g_free (departure.reason);
+  g_clear_pointer (&departures, shoal_test_recorder_free);
   shoal_test_daemon_stop (bob);
 }
 
@@ -415,7 +396,7 @@ test_trust_refusals (void)
     g_autofree gchar *err = NULL;
 
     g_assert_cmpint (shoal_test_run (argv, NULL, NULL, NULL, NULL, &err), ==, 1);
-    assert_one_line_error (err, "network-key");
+    shoal_test_assert_one_line (err, "shoald", "network-key");
     g_assert_null (strstr (err, "secret-not-hex"));
   }
 
