@@ -3,9 +3,10 @@
  * Five nodes on loopback in a full mesh, with overlapping groups: a message
  * to a group reaches exactly the members, byte for byte and in order; every
  * peer sees a join and a leave; a node that joins the mesh knows the others'
- * groups as soon as it is linked to them, and they know its own; leaving
- * stops delivery; group messages survive cut links. test-groups-limits.c
- * has what a node refuses.
+ * groups as soon as it is linked to them, and they know its own. The
+ * program's fixture and helpers (test-groups.h) are here too;
+ * test-groups-delivery.c has leaving, cut links and what a peer may say,
+ * test-groups-limits.c what a node refuses.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -16,30 +17,10 @@
 #include <string.h>
 
 #include "shoal-error.h"
-#include "shoal-mesh-private.h"
 #include "shoal-node-private.h"
 #include "shoal-test-nodes.h"
 #include "shoal-test-scratch.h"
-
-#define TIMEOUT_MS 30000
-#define N_NODES 5
-
-typedef struct {
-  gchar   *from;     /* (owned) */
-  gchar   *group;    /* (owned) (nullable) */
-  GBytes  *payload;  /* (owned) */
-  gboolean broadcast;
-} Received;
-
-typedef struct {
-  gchar     *tmpdir;                 /* (owned) */
-  gboolean   child_passed;
-  ShoalNode *nodes[N_NODES];         /* (owned) (nullable) */
-  GPtrArray *received[N_NODES];      /* (owned) (element-type Received) */
-  GPtrArray *events[N_NODES];        /* (owned) (element-type utf8) "+ID GROUP" or "-ID GROUP" */
-  guint      delivered;
-  guint      failed;
-} Fixture;
+#include "test-groups.h"
 
 static void
 received_free (Received *r)
@@ -155,8 +136,8 @@ failed_cb (ShoalNode   *node,
   f->failed++;
 }
 
-static void
-start_node (Fixture *f,
+void
+groups_start_node (Fixture *f,
             guint    i)
 {
   g_autofree gchar *name = g_strdup_printf ("node%u", i);
@@ -170,8 +151,8 @@ start_node (Fixture *f,
   g_signal_connect (f->nodes[i], "message-failed", G_CALLBACK (failed_cb), f);
 }
 
-static gboolean
-all_linked (gpointer data)
+gboolean
+groups_all_linked (gpointer data)
 {
   Fixture *f = data;
 
@@ -184,8 +165,8 @@ all_linked (gpointer data)
 }
 
 /* Node @i dials every node before it: a full mesh, one link a pair. */
-static void
-link_node (Fixture *f,
+void
+groups_link_node (Fixture *f,
            guint    i)
 {
   for (guint j = 0; j < i; j++)
@@ -193,18 +174,18 @@ link_node (Fixture *f,
       shoal_test_node_dial (f->nodes[i], shoal_node_get_port (f->nodes[j]));
 }
 
-static void
-start_mesh (Fixture *f)
+void
+groups_start_mesh (Fixture *f)
 {
   for (guint i = 0; i < N_NODES; i++)
-    start_node (f, i);
+    groups_start_node (f, i);
   for (guint i = 0; i < N_NODES; i++)
-    link_node (f, i);
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
+    groups_link_node (f, i);
+  g_assert_true (shoal_test_nodes_wait (groups_all_linked, f, TIMEOUT_MS));
 }
 
-static void
-join (ShoalNode   *node,
+void
+groups_join (ShoalNode   *node,
       const gchar *group)
 {
   g_autoptr(GError) error = NULL;
@@ -213,8 +194,8 @@ join (ShoalNode   *node,
   g_assert_no_error (error);
 }
 
-static void
-leave (ShoalNode   *node,
+void
+groups_leave (ShoalNode   *node,
        const gchar *group)
 {
   g_autoptr(GError) error = NULL;
@@ -223,13 +204,8 @@ leave (ShoalNode   *node,
   g_assert_no_error (error);
 }
 
-/* Whether every other node sees node @i in exactly the groups it is in. */
-typedef struct {
-  Fixture *f;
-  guint    i;
-} Member;
 
-static gboolean
+gboolean
 groups_known (gpointer data)
 {
   Member *m = data;
@@ -249,8 +225,8 @@ groups_known (gpointer data)
   return TRUE;
 }
 
-static void
-wait_groups_known (Fixture *f)
+void
+groups_wait_known (Fixture *f)
 {
   for (guint i = 0; i < N_NODES; i++)
     {
@@ -263,8 +239,8 @@ wait_groups_known (Fixture *f)
 
 /* Message @k from node @from to @group: its number and bytes that are not
  * text, of a length that varies. */
-static GBytes *
-make_payload (guint        from,
+GBytes *
+groups_make_payload (guint        from,
               const gchar *group,
               guint        k)
 {
@@ -282,13 +258,9 @@ make_payload (guint        from,
   return g_byte_array_free_to_bytes (bytes);
 }
 
-typedef struct {
-  Fixture *f;
-  guint    counts[N_NODES];
-} Expected;
 
-static gboolean
-counts_reached (gpointer data)
+gboolean
+groups_counts_reached (gpointer data)
 {
   Expected *e = data;
 
@@ -307,8 +279,8 @@ in_group (Fixture     *f,
 }
 
 /* The recipients are exactly the members of @group but @from. */
-static void
-assert_recipients (Fixture     *f,
+void
+groups_assert_recipients (Fixture     *f,
                    guint        from,
                    const gchar *group,
                    GPtrArray   *recipients)
@@ -354,19 +326,19 @@ test_fan_out (Fixture       *f,
 
   if (!shoal_test_scratch_in_child (&f->child_passed))
     return;
-  start_mesh (f);
-  join (f->nodes[0], "red");
-  join (f->nodes[1], "red");
-  join (f->nodes[2], "red");
-  join (f->nodes[2], "blue");
-  join (f->nodes[3], "blue");
-  join (f->nodes[4], "green");
-  wait_groups_known (f);
+  groups_start_mesh (f);
+  groups_join (f->nodes[0], "red");
+  groups_join (f->nodes[1], "red");
+  groups_join (f->nodes[2], "red");
+  groups_join (f->nodes[2], "blue");
+  groups_join (f->nodes[3], "blue");
+  groups_join (f->nodes[4], "green");
+  groups_wait_known (f);
 
   for (guint k = 0; k < per_stream; k++)
     for (gsize s = 0; s < G_N_ELEMENTS (streams); s++)
       {
-        g_autoptr(GBytes) payload = make_payload (streams[s].from, streams[s].group, k);
+        g_autoptr(GBytes) payload = groups_make_payload (streams[s].from, streams[s].group, k);
         g_autoptr(GPtrArray) recipients = NULL;
         g_autoptr(GError) error = NULL;
         guint64 id;
@@ -375,14 +347,14 @@ test_fan_out (Fixture       *f,
                                        &recipients, &error);
         g_assert_no_error (error);
         g_assert_cmpuint (id, !=, 0);
-        assert_recipients (f, streams[s].from, streams[s].group, recipients);
+        groups_assert_recipients (f, streams[s].from, streams[s].group, recipients);
         sent_to += recipients->len;
         for (guint i = 0; i < N_NODES; i++)
           if (i != streams[s].from && in_group (f, i, streams[s].group))
             expected.counts[i]++;
       }
 
-  g_assert_true (shoal_test_nodes_wait (counts_reached, &expected, TIMEOUT_MS));
+  g_assert_true (shoal_test_nodes_wait (groups_counts_reached, &expected, TIMEOUT_MS));
   /* Anything that was sent to a non-member would have arrived by now. */
   shoal_test_nodes_run (300);
 
@@ -406,7 +378,7 @@ test_fan_out (Fixture       *f,
               break;
           g_assert_cmpuint (s, <, G_N_ELEMENTS (streams));
           /* In order: the next of its stream, byte for byte. */
-          want = make_payload (streams[s].from, streams[s].group, next[s]++);
+          want = groups_make_payload (streams[s].from, streams[s].group, next[s]++);
           g_assert_cmpmem (g_bytes_get_data (got->payload, NULL), g_bytes_get_size (got->payload),
                            g_bytes_get_data (want, NULL), g_bytes_get_size (want));
         }
@@ -483,12 +455,12 @@ test_join_leave_seen (Fixture       *f,
 
   if (!shoal_test_scratch_in_child (&f->child_passed))
     return;
-  start_mesh (f);
+  groups_start_mesh (f);
   seen = shoal_node_lookup_peer (f->nodes[0], shoal_node_get_id (f->nodes[1]));
   g_signal_connect (seen, "notify::groups", G_CALLBACK (count_notify), &peer_notifies);
   g_signal_connect (f->nodes[1], "notify::groups", G_CALLBACK (count_notify), &own_notifies);
 
-  join (f->nodes[1], "players");
+  groups_join (f->nodes[1], "players");
   g_assert_cmpuint (own_notifies, ==, 1);
   g_assert_true (g_strv_equal (shoal_node_get_groups (f->nodes[1]),
                                (const gchar *[]) { "players", NULL }));
@@ -497,10 +469,10 @@ test_join_leave_seen (Fixture       *f,
   g_assert_cmpuint (peer_notifies, ==, 1);
 
   /* Joining again changes nothing and tells nobody. */
-  join (f->nodes[1], "players");
+  groups_join (f->nodes[1], "players");
   g_assert_cmpuint (own_notifies, ==, 1);
 
-  leave (f->nodes[1], "players");
+  groups_leave (f->nodes[1], "players");
   g_assert_cmpuint (own_notifies, ==, 2);
   g_assert_true (shoal_test_nodes_wait (events_reached, &expected, TIMEOUT_MS));
   assert_event_everywhere (f, 1, FALSE, "players");
@@ -508,7 +480,7 @@ test_join_leave_seen (Fixture       *f,
   g_assert_cmpuint (g_strv_length ((GStrv) shoal_peer_get_groups (seen)), ==, 0);
 
   /* Leaving what it is not in is no change either. */
-  leave (f->nodes[1], "players");
+  groups_leave (f->nodes[1], "players");
   shoal_test_nodes_run (200);
   for (guint i = 0; i < N_NODES; i++)
     g_assert_cmpuint (f->events[i]->len, ==, 0);
@@ -537,15 +509,15 @@ test_newcomer (Fixture       *f,
   if (!shoal_test_scratch_in_child (&f->child_passed))
     return;
   for (guint i = 0; i < N_NODES - 1; i++)
-    start_node (f, i);
+    groups_start_node (f, i);
   for (guint i = 0; i < N_NODES - 1; i++)
-    link_node (f, i);
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
-  join (f->nodes[0], "red");
-  join (f->nodes[1], "red");
-  join (f->nodes[1], "blue");
-  join (f->nodes[3], "Küche ✓");
-  wait_groups_known (f);
+    groups_link_node (f, i);
+  g_assert_true (shoal_test_nodes_wait (groups_all_linked, f, TIMEOUT_MS));
+  groups_join (f->nodes[0], "red");
+  groups_join (f->nodes[1], "red");
+  groups_join (f->nodes[1], "blue");
+  groups_join (f->nodes[3], "Küche ✓");
+  groups_wait_known (f);
 
   /* The newcomer joins before it starts: its first hellos say so. */
   {
@@ -553,8 +525,8 @@ test_newcomer (Fixture       *f,
     ShoalNode *node = shoal_node_new ("node4", 0, state_dir);
     g_autoptr(GError) error = NULL;
 
-    join (node, "blue");
-    join (node, "green");
+    groups_join (node, "blue");
+    groups_join (node, "green");
     shoal_node_set_listen_address (node, "127.0.0.1");
     shoal_node_set_mdns (node, FALSE);
     f->nodes[4] = node;
@@ -564,9 +536,9 @@ test_newcomer (Fixture       *f,
     g_signal_connect (node, "peer-joined-group", G_CALLBACK (joined_cb), f);
     g_assert_true (shoal_node_start (node, &error));
     g_assert_no_error (error);
-    link_node (f, 4);
+    groups_link_node (f, 4);
   }
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
+  g_assert_true (shoal_test_nodes_wait (groups_all_linked, f, TIMEOUT_MS));
 
   /* Right when linked: no waiting for the groups to follow. */
   for (guint i = 0; i < N_NODES; i++)
@@ -581,204 +553,6 @@ test_newcomer (Fixture       *f,
     g_assert_cmpuint (f->events[i]->len, >=, 2);
 }
 
-static void
-test_leave_stops_delivery (Fixture       *f,
-                           gconstpointer  data)
-{
-  Expected expected = { f, { 0, 1, 1, 0, 0 } };
-  g_autoptr(GBytes) payload = g_bytes_new_static ("ping", 4);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) recipients = NULL;
-  Member m = { f, 2 };
-
-  g_test_summary ("Once a node left a group and its peers know, messages to the "
-                  "group no longer reach it; once it joins again, they do");
-
-  if (!shoal_test_scratch_in_child (&f->child_passed))
-    return;
-  start_mesh (f);
-  join (f->nodes[1], "g");
-  join (f->nodes[2], "g");
-  wait_groups_known (f);
-
-  g_assert_cmpuint (shoal_node_send_to_group (f->nodes[0], "g", payload, &recipients, &error), !=, 0);
-  g_assert_no_error (error);
-  g_assert_cmpuint (recipients->len, ==, 2);
-  g_clear_pointer (&recipients, g_ptr_array_unref);
-  g_assert_true (shoal_test_nodes_wait (counts_reached, &expected, TIMEOUT_MS));
-
-  leave (f->nodes[2], "g");
-  g_assert_true (shoal_test_nodes_wait (groups_known, &m, TIMEOUT_MS));
-  g_assert_cmpuint (shoal_node_send_to_group (f->nodes[0], "g", payload, &recipients, &error), !=, 0);
-  g_assert_no_error (error);
-  assert_recipients (f, 0, "g", recipients);
-  g_assert_cmpuint (recipients->len, ==, 1);
-  g_clear_pointer (&recipients, g_ptr_array_unref);
-  expected.counts[1] = 2;
-  g_assert_true (shoal_test_nodes_wait (counts_reached, &expected, TIMEOUT_MS));
-  shoal_test_nodes_run (300);
-  g_assert_cmpuint (f->received[2]->len, ==, 1);
-
-  join (f->nodes[2], "g");
-  g_assert_true (shoal_test_nodes_wait (groups_known, &m, TIMEOUT_MS));
-  g_assert_cmpuint (shoal_node_send_to_group (f->nodes[0], "g", payload, &recipients, &error), !=, 0);
-  g_assert_cmpuint (recipients->len, ==, 2);
-  expected.counts[1] = 3;
-  expected.counts[2] = 2;
-  g_assert_true (shoal_test_nodes_wait (counts_reached, &expected, TIMEOUT_MS));
-}
-
-static void
-test_across_cuts (Fixture       *f,
-                  gconstpointer  data)
-{
-  const guint count = 300;
-  Expected expected = { f, { 0, count, 0, 0, 0 } };
-
-  g_test_summary ("Group messages keep the delivery guarantees across links cut "
-                  "without a goodbye: each arrives once, in order, byte for byte, "
-                  "and each is reported delivered once");
-
-  if (!shoal_test_scratch_in_child (&f->child_passed))
-    return;
-  start_node (f, 0);
-  start_node (f, 1);
-  link_node (f, 1);
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
-  join (f->nodes[1], "g");
-  {
-    Member m = { f, 1 };
-
-    g_assert_true (shoal_test_nodes_wait (groups_known, &m, TIMEOUT_MS));
-  }
-
-  for (guint k = 0; k < count; k++)
-    {
-      g_autoptr(GBytes) payload = make_payload (0, "g", k);
-      g_autoptr(GPtrArray) recipients = NULL;
-      g_autoptr(GError) error = NULL;
-
-      g_assert_cmpuint (shoal_node_send_to_group (f->nodes[0], "g", payload, &recipients, &error),
-                        !=, 0);
-      g_assert_no_error (error);
-      g_assert_cmpuint (recipients->len, ==, 1);
-      if (k % 100 == 50)
-        {
-          /* As a broken network would: no goodbye, what was sent is sent again. */
-          shoal_node_sever_links (k % 200 == 50 ? f->nodes[0] : f->nodes[1]);
-          shoal_test_nodes_run (5);
-        }
-      if (k % 20 == 0)
-        shoal_test_nodes_run (1);
-    }
-
-  g_assert_true (shoal_test_nodes_wait (counts_reached, &expected, TIMEOUT_MS));
-  while (f->delivered < count && g_main_context_iteration (NULL, TRUE))
-    ;
-  shoal_test_nodes_run (300);
-  g_assert_cmpuint (f->received[1]->len, ==, count);
-  for (guint k = 0; k < count; k++)
-    {
-      Received *got = g_ptr_array_index (f->received[1], k);
-      g_autoptr(GBytes) want = make_payload (0, "g", k);
-
-      g_assert_cmpstr (got->group, ==, "g");
-      g_assert_true (g_bytes_equal (got->payload, want));
-    }
-  g_assert_cmpuint (f->delivered, ==, count);
-  g_assert_cmpuint (f->failed, ==, 0);
-}
-
-static void
-disconnected_cb (ShoalNode   *node,
-                 ShoalPeer   *peer,
-                 const gchar *reason,
-                 GPtrArray   *reasons)
-{
-  g_ptr_array_add (reasons, g_strdup (reason));
-}
-
-static gboolean
-has_reason (gpointer data)
-{
-  return ((GPtrArray *) data)->len > 0;
-}
-
-static void
-test_join_beyond_limit (Fixture       *f,
-                        gconstpointer  data)
-{
-  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) links = NULL;
-  ShoalLink *link = NULL;
-
-  g_test_summary ("A peer that joins a 257th group is a protocol error on its link, and "
-                  "on no other: the receiver closes that link, its other peers stay");
-
-  if (!shoal_test_scratch_in_child (&f->child_passed))
-    return;
-  start_node (f, 0);
-  start_node (f, 1);
-  start_node (f, 2);
-  link_node (f, 1);
-  link_node (f, 2);
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
-  g_signal_connect (f->nodes[1], "peer-disconnected", G_CALLBACK (disconnected_cb), reasons);
-
-  /* Node 0 says more than a node may: its API would refuse, its link not. */
-  links = shoal_mesh_links_snapshot (shoal_node_get_mesh (f->nodes[0]));
-  for (guint i = 0; i < links->len; i++)
-    {
-      const ShoalHello *hello = shoal_link_get_remote_hello (g_ptr_array_index (links, i));
-
-      if (hello != NULL && g_strcmp0 (hello->peer_id, shoal_node_get_id (f->nodes[1])) == 0)
-        link = g_ptr_array_index (links, i);
-    }
-  g_assert_nonnull (link);
-  for (guint i = 0; i <= 256; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("g%03u", i);
-
-      g_assert_true (shoal_link_send_membership (link, SHOAL_FRAME_JOIN, name));
-    }
-
-  g_assert_true (shoal_test_nodes_wait (has_reason, reasons, TIMEOUT_MS));
-  g_test_message ("node 1 says: %s", (const gchar *) g_ptr_array_index (reasons, 0));
-  /* The words ("beyond the limit of 256") go to the log; scripts get the code. */
-  g_assert_cmpstr (g_ptr_array_index (reasons, 0), ==, "protocol-error");
-  /* The other link carries on. */
-  g_assert_true (shoal_test_node_sees (f->nodes[1], f->nodes[2]));
-  g_assert_true (shoal_test_node_sees (f->nodes[2], f->nodes[1]));
-  g_assert_true (shoal_test_node_sees (f->nodes[2], f->nodes[0]));
-}
-
-static void
-test_over_limit_hello (Fixture       *f,
-                       gconstpointer  data)
-{
-  g_test_summary ("A peer in 256 groups links up and all 256 are known; its groups "
-                  "ride in one hello");
-
-  if (!shoal_test_scratch_in_child (&f->child_passed))
-    return;
-  start_node (f, 0);
-  for (guint i = 0; i < 256; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("%03u%s", i, "-a-long-group-name-to-fill-the-hello");
-
-      join (f->nodes[0], name);
-    }
-  start_node (f, 1);
-  link_node (f, 1);
-  g_assert_true (shoal_test_nodes_wait (all_linked, f, TIMEOUT_MS));
-  {
-    Member m = { f, 0 };
-
-    g_assert_true (groups_known (&m));
-  }
-  g_assert_cmpuint (f->events[1]->len, ==, 256);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -790,10 +564,10 @@ main (int   argc,
   ADD ("/groups/fan-out", test_fan_out);
   ADD ("/groups/join-leave-seen", test_join_leave_seen);
   ADD ("/groups/newcomer", test_newcomer);
-  ADD ("/groups/leave-stops-delivery", test_leave_stops_delivery);
-  ADD ("/groups/across-cuts", test_across_cuts);
-  ADD ("/groups/join-beyond-limit", test_join_beyond_limit);
-  ADD ("/groups/largest-hello", test_over_limit_hello);
+  ADD ("/groups/leave-stops-delivery", test_groups_leave_stops_delivery);
+  ADD ("/groups/across-cuts", test_groups_across_cuts);
+  ADD ("/groups/join-beyond-limit", test_groups_join_beyond_limit);
+  ADD ("/groups/largest-hello", test_groups_over_limit_hello);
 #undef ADD
 
   return g_test_run ();
