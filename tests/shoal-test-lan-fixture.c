@@ -464,6 +464,18 @@ shoal_test_lan_host_list_peers (ShoalTestLanHost *host)
   g_autoptr(GVariant) reply = NULL;
 
   reply = shoal_test_lan_host_call (host, "ListPeers", NULL, "(aa{sv})", &error);
+  if (error != NULL)
+    {
+      /* A shoald gone from its bus: how it ended, and what it said last. */
+      if (host->shoald != NULL && shoal_test_wait_exit (host->shoald, 2000))
+        g_test_message ("%s: shoald %s %d", host->name,
+                        g_subprocess_get_if_signaled (host->shoald) ? "died of signal" :
+                        "exited with status",
+                        g_subprocess_get_if_signaled (host->shoald) ?
+                        g_subprocess_get_term_sig (host->shoald) :
+                        g_subprocess_get_exit_status (host->shoald));
+      shoal_test_lan_host_dump_log (host);
+    }
   g_assert_no_error (error);
   return g_variant_get_child_value (reply, 0);
 }
