@@ -716,3 +716,39 @@ shoal_test_lan_stream_while (GSubprocess      *tool,
   g_assert_true (g_subprocess_get_successful (tool));
   return sent;
 }
+
+/**
+ * shoal_test_lan_wait_stream:
+ * @to: the host sent to
+ * @from: the host that sent
+ * @cursor: the index in @to's events to start at
+ * @prefix: what shoal_test_lan_stream_while() was given
+ * @count: how many it sent
+ *
+ * Waits for what shoal_test_lan_stream_while() sent and checks it came
+ * whole: every message once, in order, byte for byte.
+ *
+ * Returns: (transfer container) (element-type ShoalTestLanEvent): the
+ *   messages, in the order they came
+ */
+GPtrArray *
+shoal_test_lan_wait_stream (ShoalTestLanHost *to,
+                            ShoalTestLanHost *from,
+                            guint             cursor,
+                            const gchar      *prefix,
+                            guint             count)
+{
+  GPtrArray *messages = shoal_test_lan_wait_messages (to, from->id, cursor, count);
+
+  g_assert_nonnull (messages);
+  g_assert_cmpuint (messages->len, ==, count);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      ShoalTestLanEvent *event = g_ptr_array_index (messages, i);
+      g_autofree gchar *text = g_strdup_printf ("%s %u", prefix, i);
+
+      g_assert_cmpmem (g_bytes_get_data (event->payload, NULL), g_bytes_get_size (event->payload),
+                       text, strlen (text));
+    }
+  return messages;
+}

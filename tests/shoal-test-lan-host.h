@@ -198,5 +198,10 @@ GArray              *shoal_test_lan_stream_while  (GSubprocess      *tool,
                                                    ShoalTestLanHost *to,
                                                    const gchar      *prefix,
                                                    guint             interval_ms);
+GPtrArray           *shoal_test_lan_wait_stream   (ShoalTestLanHost *to,
+                                                   ShoalTestLanHost *from,
+                                                   guint             cursor,
+                                                   const gchar      *prefix,
+                                                   guint             count);
 
 G_END_DECLS
