@@ -44,9 +44,9 @@
 #endif
 /* The first message held up arrives within this long of the blackout's
  * end (or of both hosts reaching each other again, where a kernel gave
- * its neighbour up meanwhile: see reachable_after()): a stalled link gets a probing dial beside it, and the new link is
- * up within a probe's interval and a TLS handshake of the path (measured:
- * 12 to 36 ms). TCP's own retransmission of the old link would come up to
+ * its neighbour up meanwhile: see reachable_after()): a stalled link gets
+ * a probing dial beside it, and the new link is up within a probe's
+ * interval and a TLS handshake of the path (measured: 12 to 36 ms). TCP's own retransmission of the old link would come up to
  * 0.5 s later (20 ms doubling from the first segment lost; 200 ms
  * doubling on kernels before Linux 6.15: up to 1.6 s). */
 #define BLACKOUT_BOUND_MS (150 + SANITIZER_SLACK_MS)
@@ -351,21 +351,53 @@ reachable_after (const gchar *said,
   return MAX (found, ended);
 }
 
-/* @from streams to @to while @argv, a tools/lan cut of @to's host, runs,
- * and both hosts' neighbour tables are watched. Returns how long after
- * both hosts could reach each other again the first message held up
- * arrived (µs); says what was seen, and on @last, if that was @bound_ms or
- * more, prints both tables and both logs. Late or not, nobody was lost:
- * the cut is shorter than the heartbeat timeout. */
-static gint64
-cut_once (ShoalTestLanHost    *from,
-          ShoalTestLanHost    *to,
-          const gchar * const *argv,
-          const gchar         *what,
-          gboolean             forgets,
-          guint                bound_ms,
-          gboolean             last)
+/* One kind of timed cut, made by assert_in_time(): it returns how late
+ * (µs) what it times came, and on @last prints what it saw if that was
+ * late. */
+typedef gint64 (*TimedCut) (gconstpointer cut,
+                            gboolean      last);
+
+/* Makes the cut @once times until it is in time, CUT_ATTEMPTS times at
+ * most, and asserts that the last one was. */
+static void
+assert_in_time (TimedCut      once,
+                gconstpointer cut,
+                const gchar  *what,
+                guint         bound_ms)
 {
+  gint64 late_us;
+
+  for (guint attempt = 1; attempt < CUT_ATTEMPTS; attempt++)
+    {
+      if (once (cut, FALSE) < (gint64) bound_ms * 1000)
+        return;
+      g_test_message ("%s: late, once more", what);
+    }
+  late_us = once (cut, TRUE);
+  g_assert_cmpint (late_us, <, (gint64) bound_ms * 1000);
+}
+
+typedef struct
+{
+  ShoalTestLanHost    *from;
+  ShoalTestLanHost    *to;
+  const gchar * const *argv;      /* the tools/lan command that cuts @to's host */
+  const gchar         *what;
+  gboolean             forgets;   /* the cut takes @to's carrier, and its neighbours */
+  guint                bound_ms;
+} Cut;
+
+/* A TimedCut: @from streams to @to while the cut runs, and both hosts'
+ * neighbour tables are watched. Times the first message held up from both
+ * hosts being able to reach each other again; late, on @last, prints both
+ * tables and both logs. Late or not, nobody was lost: the cut is shorter
+ * than the heartbeat timeout. */
+static gint64
+cut_once (gconstpointer data,
+          gboolean      last)
+{
+  const Cut *cut = data;
+  ShoalTestLanHost *from = cut->from, *to = cut->to;
   g_autoptr(GSubprocess) watch_from = neighbours_watch (from);
   g_autoptr(GSubprocess) watch_to = neighbours_watch (to);
   g_autofree gchar *said_from = NULL;
@@ -375,7 +407,7 @@ cut_once (ShoalTestLanHost    *from,
   guint cursor1 = from->events->len, cursor2 = to->events->len;
   gint64 ended, first, reachable_from, reachable_to, reachable;
 
-  stream_through_cut (from, to, argv, what, &ended, &first);
+  stream_through_cut (from, to, cut->argv, cut->what, &ended, &first);
   said_from = neighbours_stop (watch_from);
   said_to = neighbours_stop (watch_to);
 
@@ -383,14 +415,14 @@ cut_once (ShoalTestLanHost    *from,
    * retransmission needs only its own direction, where a new link needs
    * both. */
   reachable_from = reachable_after (said_from, ended, FALSE);
-  reachable_to = reachable_after (said_to, ended, forgets);
+  reachable_to = reachable_after (said_to, ended, cut->forgets);
   reachable = MAX (reachable_from, reachable_to);
   g_test_message ("%s: %s could send to %s again %.1f ms after it, %s to %s %.1f ms after; "
                   "the first message held up arrived %.1f ms after both could (bound %u ms)",
-                  what, from->name, to->name, (reachable_from - ended) / 1000.0, to->name,
+                  cut->what, from->name, to->name, (reachable_from - ended) / 1000.0, to->name,
                   from->name, (reachable_to - ended) / 1000.0, (first - reachable) / 1000.0,
-                  bound_ms);
-  if (last && first - reachable >= (gint64) bound_ms * 1000)
+                  cut->bound_ms);
+  if (last && first - reachable >= (gint64) cut->bound_ms * 1000)
     {
       g_printerr ("%s's neighbours:\n%s%s's neighbours:\n%s", from->name, said_from, to->name,
                   said_to);
@@ -420,28 +452,21 @@ test_cut (ShoalTestLanHost *from,
   g_autofree gchar *what = g_strdup_printf ("%s of %s s", cut, seconds);
   /* Unlike a blackout, cables out or interfaces down take the carrier with
    * them, and with it every neighbour @to knew. */
-  gboolean forgets = !g_str_equal (cut, "blackout");
-  gint64 first_after_reachable;
+  Cut timed = { from, to, argv, what, !g_str_equal (cut, "blackout"), bound_ms };
 
-  for (guint attempt = 1; attempt < CUT_ATTEMPTS; attempt++)
-    {
-      if (cut_once (from, to, argv, what, forgets, bound_ms, FALSE) < (gint64) bound_ms * 1000)
-        return;
-      g_test_message ("%s: late, once more", what);
-    }
-  first_after_reachable = cut_once (from, to, argv, what, forgets, bound_ms, TRUE);
-  g_assert_cmpint (first_after_reachable, <, (gint64) bound_ms * 1000);
+  assert_in_time (cut_once, &timed, what, bound_ms);
 }
 
-/* @h1's link to @h2 carries nothing but PINGs while @h2's host is blacked
- * out for IDLE_BLACKOUT_S; a message sent the moment it ends arrives.
- * Returns how long after it was sent (µs); on @last, if that was
- * IDLE_BLACKOUT_BOUND_MS or more, prints both logs. */
+/* A TimedCut, of a Pair: the host's link to its peer carries nothing but
+ * PINGs while the peer's host is blacked out for IDLE_BLACKOUT_S; a
+ * message sent the moment it ends arrives, timed from its sending; late,
+ * on @last, prints both logs. */
 static gint64
-idle_blackout_once (ShoalTestLanHost *h1,
-                    ShoalTestLanHost *h2,
-                    gboolean          last)
+idle_blackout_once (gconstpointer data,
+                    gboolean      last)
 {
+  const Pair *pair = data;
+  ShoalTestLanHost *h1 = pair->host, *h2 = pair->peer;
   g_autoptr(GBytes) payload = g_bytes_new_static ("after the blackout", 18);
   g_autoptr(GPtrArray) messages = NULL;
   guint cursor1 = h1->events->len, cursor2 = h2->events->len;
@@ -476,16 +501,9 @@ static void
 test_idle_blackout (ShoalTestLanHost *h1,
                     ShoalTestLanHost *h2)
 {
-  gint64 arrived_after;
+  Pair pair = { h1, h2 };
 
-  for (guint attempt = 1; attempt < CUT_ATTEMPTS; attempt++)
-    {
-      if (idle_blackout_once (h1, h2, FALSE) < IDLE_BLACKOUT_BOUND_MS * 1000)
-        return;
-      g_test_message ("idle blackout: late, once more");
-    }
-  arrived_after = idle_blackout_once (h1, h2, TRUE);
-  g_assert_cmpint (arrived_after, <, IDLE_BLACKOUT_BOUND_MS * 1000);
+  assert_in_time (idle_blackout_once, &pair, "idle blackout", IDLE_BLACKOUT_BOUND_MS);
 }
 
 static void
