@@ -140,8 +140,8 @@ test_membership_malformed (void)
 
 /* GROUP */
 
-/* A whole GROUP frame, as a link writes it: the prefix with the name, then
- * the payload from its own buffer. */
+/* A whole GROUP frame, as a link writes it: the prefix with the name (none
+ * for a %NULL @group), then the payload from its own buffer. */
 static GBytes *
 group_frame (guint64      seq,
              const gchar *group,
@@ -149,10 +149,11 @@ group_frame (guint64      seq,
 {
   guint8 prefix[SHOAL_FRAME_GROUP_MAX_HEADER];
   GByteArray *frame = g_byte_array_new ();
-  gsize length = shoal_frame_group_prefix (prefix, seq, group, strlen (group),
+  gsize name_length = group != NULL ? strlen (group) : 0;
+  gsize length = shoal_frame_group_prefix (prefix, seq, group, name_length,
                                            g_bytes_get_size (payload));
 
-  g_assert_cmpuint (length, ==, 17 + strlen (group));
+  g_assert_cmpuint (length, ==, 17 + name_length);
   g_byte_array_append (frame, prefix, (guint) length);
   g_byte_array_append (frame, g_bytes_get_data (payload, NULL), (guint) g_bytes_get_size (payload));
   return g_byte_array_free_to_bytes (frame);
@@ -169,9 +170,9 @@ test_group_round_trip (void)
   GBytes *payloads[] = { empty, binary };
   const guint64 seqs[] = { 1, 2, G_MAXUINT64 };
 
-  g_test_summary ("A GROUP frame carries its sequence number, its group and its "
-                  "payload, which decode byte for byte, the payload as a slice of "
-                  "the body");
+  g_test_summary ("A GROUP frame carries its sequence number, its group (or, after "
+                  "a frame that named it, nothing for it) and its payload, which "
+                  "decode byte for byte, the payload as a slice of the body");
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     for (gsize p = 0; p < G_N_ELEMENTS (payloads); p++)
@@ -181,22 +182,50 @@ test_group_round_trip (void)
           g_autoptr(GBytes) body = frame_body (frame);
           g_autoptr(GBytes) payload = NULL;
           g_autoptr(GError) error = NULL;
-          g_autofree gchar *group = NULL;
+          const gchar *name = NULL;
+          gsize name_length = 0;
           const guint8 *data = g_bytes_get_data (body, NULL);
           guint64 seq = 0;
 
           assert_header (frame, SHOAL_FRAME_GROUP,
                          (guint32) (8 + 1 + strlen (names[i]) + g_bytes_get_size (payloads[p])));
           g_assert_cmpuint (data[8], ==, strlen (names[i]));
-          g_assert_true (shoal_frame_decode_group (body, &seq, &group, &payload, &error));
+          g_assert_true (shoal_frame_decode_group (body, NULL, 0, &seq, &name, &name_length,
+                                                   &payload, &error));
           g_assert_no_error (error);
           g_assert_cmpuint (seq, ==, seqs[s]);
-          g_assert_cmpstr (group, ==, names[i]);
+          g_assert_cmpmem (name, name_length, names[i], strlen (names[i]));
           g_assert_true (g_bytes_equal (payload, payloads[p]));
           if (g_bytes_get_size (payload) > 0)
             g_assert_true ((const guint8 *) g_bytes_get_data (payload, NULL) ==
                            data + 9 + strlen (names[i]));
         }
+
+  /* The same with the name left out, after a frame that named it. */
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    for (gsize p = 0; p < G_N_ELEMENTS (payloads); p++)
+      {
+        g_autoptr(GBytes) frame = group_frame (seqs[0], NULL, payloads[p]);
+        g_autoptr(GBytes) body = frame_body (frame);
+        g_autoptr(GBytes) payload = NULL;
+        g_autoptr(GError) error = NULL;
+        const gchar *name = "unset";
+        gsize name_length = 1;
+        const guint8 *data = g_bytes_get_data (body, NULL);
+        guint64 seq = 0;
+
+        assert_header (frame, SHOAL_FRAME_GROUP, (guint32) (8 + 1 + g_bytes_get_size (payloads[p])));
+        g_assert_cmpuint (data[8], ==, 0);
+        g_assert_true (shoal_frame_decode_group (body, names[i], strlen (names[i]), &seq, &name,
+                                                 &name_length, &payload, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (seq, ==, seqs[0]);
+        g_assert_null (name);
+        g_assert_cmpuint (name_length, ==, 0);
+        g_assert_true (g_bytes_equal (payload, payloads[p]));
+        if (g_bytes_get_size (payload) > 0)
+          g_assert_true ((const guint8 *) g_bytes_get_data (payload, NULL) == data + 9);
+      }
 
   /* The largest: a payload of 16 MiB to a name of 255 bytes. */
   {
@@ -220,45 +249,64 @@ test_group_name_reused (void)
   g_autoptr(GBytes) payload = g_bytes_new_static ("hi", 2);
   g_autoptr(GBytes) first = group_frame (1, "ab", payload);
   g_autoptr(GBytes) again = group_frame (2, "ab", payload);
-  g_autoptr(GBytes) other = group_frame (3, "abc", payload);
+  g_autoptr(GBytes) left_out = group_frame (3, NULL, payload);
+  g_autoptr(GBytes) other = group_frame (4, "abc", payload);
   g_autoptr(GBytes) first_body = frame_body (first);
   g_autoptr(GBytes) again_body = frame_body (again);
+  g_autoptr(GBytes) left_out_body = frame_body (left_out);
   g_autoptr(GBytes) other_body = frame_body (other);
   g_autoptr(GBytes) nul_body = g_bytes_new_static (with_nul, sizeof with_nul);
   g_autoptr(GBytes) bad_body = g_bytes_new_static (bad_utf8, sizeof bad_utf8);
-  g_autofree gchar *group = NULL;
+  g_autoptr(GBytes) got = NULL;
   g_autoptr(GError) error = NULL;
-  const gchar *kept;
+  const gchar *name = NULL;
+  gsize name_length = 0;
   guint64 seq = 0;
 
-  g_test_summary ("Decoding with the name of the frame before keeps that very string "
-                  "when the group is the same, replaces it when it differs, and still "
-                  "refuses a name that only starts like it");
+  g_test_summary ("Decoding with the name of the frame before gives no new name when "
+                  "the frame leaves it out or repeats it, the new one when it differs, "
+                  "still refuses a name that only starts like it, and refuses a name "
+                  "left out with no frame before");
 
-  g_assert_true (shoal_frame_decode_group (first_body, &seq, &group, NULL, &error));
+  g_assert_true (shoal_frame_decode_group (first_body, NULL, 0, &seq, &name, &name_length, NULL,
+                                           &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (group, ==, "ab");
-  kept = group;
+  g_assert_cmpmem (name, name_length, "ab", 2);
 
-  g_assert_true (shoal_frame_decode_group (again_body, &seq, &group, NULL, &error));
+  g_assert_true (shoal_frame_decode_group (again_body, "ab", 2, &seq, &name, &name_length, NULL,
+                                           &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seq, ==, 2);
-  g_assert_true (group == kept);
+  g_assert_null (name);
 
-  /* "ab", a NUL, then "x" as the payload: "ab" must not match it. */
-  g_assert_false (shoal_frame_decode_group (nul_body, &seq, &group, NULL, &error));
-  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-  g_clear_error (&error);
-  g_assert_true (group == kept);
-
-  g_assert_true (shoal_frame_decode_group (other_body, &seq, &group, NULL, &error));
+  g_assert_true (shoal_frame_decode_group (left_out_body, "ab", 2, &seq, &name, &name_length,
+                                           &got, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seq, ==, 3);
-  g_assert_cmpstr (group, ==, "abc");
+  g_assert_null (name);
+  g_assert_true (g_bytes_equal (got, payload));
 
-  g_assert_false (shoal_frame_decode_group (bad_body, &seq, &group, NULL, &error));
+  /* "ab", a NUL, then "x" as the payload: "ab" must not match it. */
+  g_assert_false (shoal_frame_decode_group (nul_body, "ab", 2, &seq, &name, &name_length, NULL,
+                                            &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-  g_assert_cmpstr (group, ==, "abc");
+  g_clear_error (&error);
+
+  g_assert_true (shoal_frame_decode_group (other_body, "ab", 2, &seq, &name, &name_length, NULL,
+                                           &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seq, ==, 4);
+  g_assert_cmpmem (name, name_length, "abc", 3);
+
+  g_assert_false (shoal_frame_decode_group (bad_body, "abc", 3, &seq, &name, &name_length, NULL,
+                                            &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  /* A link's first GROUP frame cannot leave its name out. */
+  g_assert_false (shoal_frame_decode_group (left_out_body, NULL, 0, &seq, &name, &name_length,
+                                            NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
 }
 
 static void
@@ -271,7 +319,7 @@ test_group_malformed (void)
     gsize length;
   } bodies[] = {
     { "no name length", "", 0 },
-    { "an empty name", "\x00" "abc", 4 },
+    { "a name left out in the first group frame", "\x00" "abc", 4 },
     { "a name longer than the body", "\x05" "abcd", 5 },
     { "a name of 255 bytes in a short body", "\xff" "a", 2 },
     { "a NUL in the name", "\x03" "a\0b" "payload", 11 },
@@ -282,24 +330,25 @@ test_group_malformed (void)
   g_autoptr(GError) error = NULL;
 
   g_test_summary ("Every malformed GROUP body is refused: too short for a sequence "
-                  "number and a name, sequence number 0, a name of length 0 or longer "
-                  "than what follows, a NUL or bytes that are not UTF-8 in the name; "
+                  "number and a name's length, sequence number 0, a name left out with "
+                  "no frame before, a name longer than what follows, a NUL or bytes "
+                  "that are not UTF-8 in the name; "
                   "and a body past the limit from the header alone");
 
   for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++)
     {
       g_autoptr(GByteArray) bytes = g_byte_array_new ();
       g_autoptr(GBytes) body = NULL;
-      g_autofree gchar *group = NULL;
+      const gchar *name = NULL;
       g_autoptr(GBytes) payload = NULL;
 
       g_test_message ("%s", bodies[i].what);
       g_byte_array_append (bytes, seq1, sizeof seq1);
       g_byte_array_append (bytes, (const guint8 *) bodies[i].after_seq, bodies[i].length);
       body = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
-      g_assert_false (shoal_frame_decode_group (body, NULL, &group, &payload, &error));
+      g_assert_false (shoal_frame_decode_group (body, NULL, 0, NULL, &name, NULL, &payload, &error));
       g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-      g_assert_null (group);
+      g_assert_null (name);
       g_assert_null (payload);
       g_clear_error (&error);
     }
@@ -309,17 +358,17 @@ test_group_malformed (void)
     static const guint8 zero[] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 'k', 'p' };
     g_autoptr(GBytes) body = g_bytes_new_static (zero, sizeof zero);
 
-    g_assert_false (shoal_frame_decode_group (body, NULL, NULL, NULL, &error));
+    g_assert_false (shoal_frame_decode_group (body, NULL, 0, NULL, NULL, NULL, NULL, &error));
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
     g_clear_error (&error);
   }
 
-  /* From the header: at least 10 bytes, at most a message and a name. */
-  shoal_frame_header_write (header, SHOAL_FRAME_GROUP, 9);
+  /* From the header: at least 9 bytes, at most a message and a name. */
+  shoal_frame_header_write (header, SHOAL_FRAME_GROUP, 8);
   g_assert_false (shoal_frame_header_parse (header, SHOAL_FRAME_MAX_DATA_BODY, &parsed, &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
   g_clear_error (&error);
-  shoal_frame_header_write (header, SHOAL_FRAME_GROUP, 10);
+  shoal_frame_header_write (header, SHOAL_FRAME_GROUP, 9);
   g_assert_true (shoal_frame_header_parse (header, SHOAL_FRAME_MAX_DATA_BODY, &parsed, &error));
   g_assert_no_error (error);
   shoal_frame_header_write (header, SHOAL_FRAME_GROUP,
@@ -592,14 +641,17 @@ test_doc_examples (void)
   g_autoptr(GBytes) join = shoal_frame_encode_membership (SHOAL_FRAME_JOIN, "kitchen");
   g_autoptr(GBytes) leave = shoal_frame_encode_membership (SHOAL_FRAME_LEAVE, "kitchen");
   g_autoptr(GBytes) hi = g_bytes_new_static ("hi", 2);
+  g_autoptr(GBytes) yo = g_bytes_new_static ("yo", 2);
   g_autoptr(GBytes) group = group_frame (3, "kitchen", hi);
+  g_autoptr(GBytes) again = group_frame (4, NULL, yo);
   const struct {
     const gchar *first_line;
     GBytes *frame;
   } examples[] = {
     { "30 00 00 00", join },
     { "31 00 00 00", leave },
-    { "12 00 00 00", group },
+    { "12 00 00 00 00 00 00 12", group },
+    { "12 00 00 00 00 00 00 0b", again },
   };
 
   g_test_summary ("The group examples in doc/PROTOCOL.md are byte for byte what the "

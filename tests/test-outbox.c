@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "shoal-delivery.h"
 #include "shoal-outbox.h"
 
 typedef struct {
@@ -169,6 +170,94 @@ test_clear (Fixture       *f,
   g_assert_false (shoal_outbox_in_mid_frame (outbox));
 }
 
+/* A GROUP frame as section 9a.3 lays it out, its name left out for NULL. */
+static void
+append_group_frame (GByteArray  *out,
+                    guint64      seq,
+                    const gchar *group,
+                    GBytes      *payload)
+{
+  guint8 prefix[SHOAL_FRAME_GROUP_MAX_HEADER];
+  gsize length = shoal_frame_group_prefix (prefix, seq, group, group != NULL ? strlen (group) : 0,
+                                           g_bytes_get_size (payload));
+
+  g_byte_array_append (out, prefix, length);
+  g_byte_array_append (out, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+}
+
+/* Writes everything queued, and checks that the stream carried @expected. */
+static void
+assert_wrote (Fixture     *f,
+              ShoalOutbox *outbox,
+              GByteArray  *expected)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 messages = 0, bytes = 0;
+  gsize written = 0;
+
+  g_assert_cmpint (shoal_outbox_write (outbox, f->stream, &written, &messages, &bytes, &error),
+                   ==, SHOAL_OUTBOX_EMPTY);
+  g_assert_no_error (error);
+  drain (f);
+  g_assert_cmpmem (f->received->data, f->received->len, expected->data, expected->len);
+}
+
+static void
+test_group_names (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(ShoalOutbox) outbox = shoal_outbox_new ();
+  g_autoptr(GBytes) payload = pattern (5, 1);
+  g_autoptr(GBytes) ping = shoal_frame_encode_ping (SHOAL_FRAME_PING, 7);
+  g_autoptr(GByteArray) expected = g_byte_array_new ();
+  gchar *kitchen = shoal_group_name_new ("kitchen");
+  gchar *kitchen_again = shoal_group_name_new ("kitchen");
+  gchar *garden = shoal_group_name_new ("garden");
+
+  g_test_summary ("A GROUP frame leaves its name out when the GROUP frame queued before "
+                  "it named the same group, whatever other frames came between and "
+                  "whichever copy of the name it is given; it names its group after a "
+                  "frame to another group, and after the outbox was cleared");
+
+  shoal_outbox_push_group (outbox, 1, kitchen, 7, payload);
+  append_group_frame (expected, 1, "kitchen", payload);
+  shoal_outbox_push_group (outbox, 2, kitchen, 7, payload);
+  append_group_frame (expected, 2, NULL, payload);
+  shoal_outbox_push_control (outbox, g_bytes_ref (ping));
+  g_byte_array_append (expected, g_bytes_get_data (ping, NULL), g_bytes_get_size (ping));
+  shoal_outbox_push_data (outbox, SHOAL_FRAME_UNICAST, 3, payload);
+  {
+    guint8 header[SHOAL_FRAME_HEADER_SIZE];
+    guint64 seq_be = GUINT64_TO_BE (3);
+
+    shoal_frame_header_write (header, SHOAL_FRAME_UNICAST,
+                              (guint32) (g_bytes_get_size (payload) + SHOAL_FRAME_SEQ_SIZE));
+    g_byte_array_append (expected, header, sizeof header);
+    g_byte_array_append (expected, (const guint8 *) &seq_be, sizeof seq_be);
+    g_byte_array_append (expected, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  }
+  shoal_outbox_push_group (outbox, 4, kitchen_again, 7, payload);
+  append_group_frame (expected, 4, NULL, payload);
+  shoal_outbox_push_group (outbox, 5, garden, 6, payload);
+  append_group_frame (expected, 5, "garden", payload);
+  shoal_outbox_push_group (outbox, 6, kitchen, 7, payload);
+  append_group_frame (expected, 6, "kitchen", payload);
+
+  assert_wrote (f, outbox, expected);
+
+  /* What follows a clear cannot lean on frames that may never have left. */
+  shoal_outbox_push_group (outbox, 7, kitchen, 7, payload);
+  shoal_outbox_clear (outbox);
+  shoal_outbox_push_group (outbox, 7, kitchen, 7, payload);
+  append_group_frame (expected, 7, "kitchen", payload);
+  assert_wrote (f, outbox, expected);
+
+  g_clear_pointer (&outbox, shoal_outbox_free);
+  shoal_group_name_release (kitchen);
+  shoal_group_name_release (kitchen_again);
+  shoal_group_name_release (garden);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -178,6 +267,8 @@ main (int   argc,
   g_test_add ("/outbox/short-writes", Fixture, NULL, fixture_setup, test_short_writes,
               fixture_teardown);
   g_test_add ("/outbox/clear", Fixture, NULL, fixture_setup, test_clear, fixture_teardown);
+  g_test_add ("/outbox/group-names", Fixture, NULL, fixture_setup, test_group_names,
+              fixture_teardown);
 
   return g_test_run ();
 }

@@ -43,7 +43,22 @@ typedef struct {
 gchar *
 shoal_group_name_new (const gchar *name)
 {
-  gsize length = strlen (name);
+  return shoal_group_name_new_len (name, strlen (name));
+}
+
+/**
+ * shoal_group_name_new_len:
+ * @name: (array length=length): a group name's bytes, as a frame carries
+ *   them: not followed by a NUL
+ * @length: how many, 1 to 255
+ *
+ * Returns: (transfer full): a shared copy of @name, NUL-terminated;
+ *   give it back with shoal_group_name_release()
+ */
+gchar *
+shoal_group_name_new_len (const gchar *name,
+                          gsize        length)
+{
   GroupName *shared;
 
   g_return_val_if_fail (length > 0 && length <= G_MAXUINT8, NULL);
@@ -51,7 +66,8 @@ shoal_group_name_new (const gchar *name)
   shared = g_malloc (sizeof (GroupName) + length + 1);
   shared->refs = 1;
   shared->length = (guint8) length;
-  memcpy (shared->name, name, length + 1);
+  memcpy (shared->name, name, length);
+  shared->name[length] = '\0';
   return shared->name;
 }
 

@@ -41,6 +41,8 @@ typedef struct {
 } ShoalInStream;
 
 gchar          *shoal_group_name_new      (const gchar    *name);
+gchar          *shoal_group_name_new_len  (const gchar    *name,
+                                           gsize           length);
 gchar          *shoal_group_name_acquire  (gchar          *name);
 gsize           shoal_group_name_length   (const gchar    *name);
 void            shoal_group_name_release  (gchar          *name);

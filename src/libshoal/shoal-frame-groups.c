@@ -5,8 +5,9 @@
  * whose body is the name). A message to a group travels as a GROUP data
  * frame in the same numbered stream as UNICAST and BROADCAST; the name
  * rides between the sequence number and the payload, behind a one-byte
- * length. Everything here checks a stranger's bytes: a bad name, a
- * duplicate or too many groups is a protocol error for that link.
+ * length, or is left out (length 0) when it repeats the previous GROUP
+ * frame's on the link. Everything here checks a stranger's bytes: a bad
+ * name, a duplicate or too many groups is a protocol error for that link.
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -120,8 +121,10 @@ shoal_frame_decode_membership (GBytes  *body,
  * shoal_frame_group_prefix:
  * @out: where the bytes go: room for 17 + @group_length
  * @seq: the message's sequence number
- * @group: the group's name, valid: the caller checked it
- * @group_length: its length in bytes
+ * @group: (nullable) (array length=group_length): the group's name, valid:
+ *   the caller checked it; or %NULL to leave the name out, for a frame to
+ *   the group the link's previous GROUP frame named
+ * @group_length: its length in bytes, 0 with %NULL
  * @payload_size: the length of the payload that follows
  *
  * Writes what precedes a GROUP frame's payload: the header, the sequence
@@ -140,46 +143,55 @@ shoal_frame_group_prefix (guint8      *out,
   guint64 seq_be = GUINT64_TO_BE (seq);
 
   /* On the hot path: the name was judged once already, by the node. */
-  g_return_val_if_fail (group_length > 0 && group_length <= SHOAL_GROUP_NAME_MAX_BYTES, 0);
+  g_return_val_if_fail ((group == NULL) == (group_length == 0), 0);
+  g_return_val_if_fail (group_length <= SHOAL_GROUP_NAME_MAX_BYTES, 0);
   g_return_val_if_fail (payload_size <= SHOAL_FRAME_MAX_MESSAGE, 0);
 
   shoal_frame_header_write (out, SHOAL_FRAME_GROUP,
                             (guint32) (SHOAL_FRAME_SEQ_SIZE + 1 + group_length + payload_size));
   memcpy (out + SHOAL_FRAME_HEADER_SIZE, &seq_be, sizeof (seq_be));
   out[SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE] = (guint8) group_length;
-  memcpy (out + SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1, group, group_length);
+  if (group_length > 0)
+    memcpy (out + SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1, group, group_length);
   return SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + group_length;
 }
 
 /**
  * shoal_frame_decode_group:
  * @body: a GROUP frame's body
+ * @previous: (nullable) (array length=previous_length): the group the GROUP
+ *   frame before on the same link named, or %NULL before the first
+ * @previous_length: its length in bytes
  * @out_seq: (out) (optional): the message's sequence number
- * @inout_group: (inout) (optional) (transfer full): on entry %NULL, or the
- *   name this returned for the frame before; on return the group this one
- *   was sent to. A name the frame before named already is kept as it is,
- *   neither copied nor judged again: a stream of messages to one group
- *   costs one copy of its name, not one per message. Left as it was when
- *   the body is refused.
+ * @out_name: (out) (optional) (array length=out_name_length) (transfer none):
+ *   %NULL if the frame is to @previous, its name left out or written the
+ *   same, which is then not judged again: a stream of messages to one group
+ *   costs one check of its name, not one per message; otherwise the new
+ *   group's name, valid, inside @body and not followed by a NUL
+ * @out_name_length: (out) (optional): the length of @out_name
  * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
  * @error: return location for a %SHOAL_ERROR_PROTOCOL error
  *
  * Returns: %TRUE if the body holds a sequence number other than 0, and a
- *   valid group name that fits in it
+ *   valid group name that fits in it, or leaves the name out after a frame
+ *   that had one
  */
 gboolean
-shoal_frame_decode_group (GBytes   *body,
-                          guint64  *out_seq,
-                          gchar   **inout_group,
-                          GBytes  **out_payload,
-                          GError  **error)
+shoal_frame_decode_group (GBytes       *body,
+                          const gchar  *previous,
+                          gsize         previous_length,
+                          guint64      *out_seq,
+                          const gchar **out_name,
+                          gsize        *out_name_length,
+                          GBytes      **out_payload,
+                          GError      **error)
 {
   gsize size;
   const guint8 *data;
   guint64 seq_be;
   gsize length;
   const gchar *name;
-  gboolean known;
+  gboolean same;
 
   g_return_val_if_fail (body != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -189,7 +201,7 @@ shoal_frame_decode_group (GBytes   *body,
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Group frame body has %" G_GSIZE_FORMAT " bytes; it must hold at least "
-                   "%u: a sequence number and a name", size, SHOAL_FRAME_GROUP_MIN_BODY);
+                   "%u: a sequence number and a name's length", size, SHOAL_FRAME_GROUP_MIN_BODY);
       return FALSE;
     }
   memcpy (&seq_be, data, sizeof (seq_be));
@@ -202,16 +214,23 @@ shoal_frame_decode_group (GBytes   *body,
 
   length = data[SHOAL_FRAME_SEQ_SIZE];
   name = (const gchar *) data + SHOAL_FRAME_SEQ_SIZE + 1;
-  if (length == 0 || SHOAL_FRAME_SEQ_SIZE + 1 + length > size)
+  if (SHOAL_FRAME_SEQ_SIZE + 1 + length > size)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Group frame names a group of %" G_GSIZE_FORMAT " bytes in a body of %"
                    G_GSIZE_FORMAT, length, size);
       return FALSE;
     }
-  known = inout_group != NULL && *inout_group != NULL &&
-          strlen (*inout_group) == length && memcmp (*inout_group, name, length) == 0;
-  if (!known && !shoal_frame_group_name_is_valid (name, length))
+  if (length == 0 && previous == NULL)
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                           "Group frame leaves its name out, but no group frame came before it "
+                           "on this link");
+      return FALSE;
+    }
+  same = length == 0 ||
+         (previous != NULL && previous_length == length && memcmp (previous, name, length) == 0);
+  if (!same && !shoal_frame_group_name_is_valid (name, length))
     {
       g_autofree gchar *escaped = escape_name (name, length);
 
@@ -222,11 +241,10 @@ shoal_frame_decode_group (GBytes   *body,
 
   if (out_seq != NULL)
     *out_seq = GUINT64_FROM_BE (seq_be);
-  if (inout_group != NULL && !known)
-    {
-      g_free (*inout_group);
-      *inout_group = g_strndup (name, length);
-    }
+  if (out_name != NULL)
+    *out_name = same ? NULL : name;
+  if (out_name_length != NULL)
+    *out_name_length = same ? 0 : length;
   if (out_payload != NULL)
     *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_SEQ_SIZE + 1 + length,
                                            size - SHOAL_FRAME_SEQ_SIZE - 1 - length);

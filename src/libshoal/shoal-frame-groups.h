@@ -22,8 +22,9 @@ G_BEGIN_DECLS
 #define SHOAL_GROUPS_MAX 256u
 
 /* A GROUP body: the sequence number, the name's length (one byte), the name,
- * then the payload. */
-#define SHOAL_FRAME_GROUP_MIN_BODY (8u + 1u + 1u)
+ * then the payload. A length of 0 leaves the name out: the group is the one
+ * the GROUP frame before on the link named. */
+#define SHOAL_FRAME_GROUP_MIN_BODY (8u + 1u)
 #define SHOAL_FRAME_GROUP_MAX_PREFIX (1u + SHOAL_GROUP_NAME_MAX_BYTES)
 
 /* What precedes a GROUP frame's payload: header, sequence number, name. */
@@ -42,8 +43,11 @@ gsize     shoal_frame_group_prefix        (guint8       *out,
                                            gsize         group_length,
                                            gsize         payload_size);
 gboolean  shoal_frame_decode_group        (GBytes       *body,
+                                           const gchar  *previous,
+                                           gsize         previous_length,
                                            guint64      *out_seq,
-                                           gchar       **inout_group,
+                                           const gchar **out_name,
+                                           gsize        *out_name_length,
                                            GBytes      **out_payload,
                                            GError      **error);
 gboolean  shoal_frame_hello_groups        (GVariant     *value,

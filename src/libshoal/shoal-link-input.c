@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include "shoal-delivery.h"
 #include "shoal-error.h"
 #include "shoal-link-private.h"
 #include "shoal-source.h"
@@ -278,24 +279,37 @@ shoal_link_process_frames (ShoalLink *self,
         case SHOAL_FRAME_GROUP:
           {
             g_autoptr(GBytes) payload = NULL;
-            /* Messages to one group come in runs: its name is copied and
-             * judged once per run, not once per message. Taken out of the
-             * link while in use: a nested main loop in the consumer may
-             * read this link's next frames meanwhile. */
-            g_autofree gchar *group = g_steal_pointer (&self->last_group);
+            const gchar *name = NULL;
+            gsize name_length = 0;
+            gchar *group;
             guint64 seq = 0;
 
-            if (!shoal_frame_decode_group (body, &seq, &group, &payload, &error))
+            /* Messages to one group come in runs: its name is copied and
+             * judged once per run, not once per message, and most frames
+             * leave it out. The frame after this one may do so too, even
+             * if it is read by a nested main loop in the consumer while
+             * this one is handed on: the link keeps the name meanwhile,
+             * and the consumer is handed a reference of its own. */
+            if (!shoal_frame_decode_group (body, self->last_group,
+                                           self->last_group != NULL ? shoal_group_name_length (self->last_group) : 0,
+                                           &seq, &name, &name_length, &payload, &error))
               {
                 shoal_link_protocol_error (self, error->message);
                 return FALSE;
               }
+            if (name != NULL)
+              {
+                g_clear_pointer (&self->last_group, shoal_group_name_release);
+                self->last_group = shoal_group_name_new_len (name, name_length);
+              }
             *messages += 1;
             *bytes += g_bytes_get_size (payload);
             if (self->receive_func != NULL && !self->goodbye_queued)
-              self->receive_func (self->receive_data, header.type, seq, payload, group);
-            if (self->last_group == NULL)
-              self->last_group = g_steal_pointer (&group);
+              {
+                group = shoal_group_name_acquire (self->last_group);
+                self->receive_func (self->receive_data, header.type, seq, payload, group);
+                shoal_group_name_release (group);
+              }
           }
           break;
 

@@ -68,7 +68,8 @@ struct _ShoalLink
   gboolean               frames_waiting;  /* whole frames read but not handled, while paused */
   gint64                 turn_started;    /* monotonic µs: this dispatch began */
   gchar                 *write_error;     /* (owned) (nullable) a failed write, for dispatch */
-  gchar                 *last_group;      /* (owned) (nullable) the group the last GROUP frame named */
+  gchar                 *last_group;      /* (owned) (nullable) a shoal_group_name: the group the
+                                             last GROUP frame read named */
   gboolean               finish_pending;  /* both goodbyes through: finish in dispatch */
   guint64                sent_messages;   /* written since the last traffic signal */
   guint64                sent_bytes;

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "shoal-delivery.h"
 #include "shoal-error.h"
 #include "shoal-link-private.h"
 #include "shoal-marshal.h"
@@ -273,7 +274,7 @@ shoal_link_finalize (GObject *object)
   shoal_hello_clear (&self->remote);
   g_free (self->close_reason);
   g_free (self->write_error);
-  g_free (self->last_group);
+  g_clear_pointer (&self->last_group, shoal_group_name_release);
   g_free (self->proven_id);
   g_clear_pointer (&self->channel_binding, g_bytes_unref);
   g_clear_pointer (&self->config.network_key, g_bytes_unref);

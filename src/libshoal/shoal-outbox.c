@@ -9,6 +9,10 @@
  * outbox remembers how far into its first frame the last write got, so a
  * short write resumes exactly where it stopped.
  *
+ * A GROUP frame leaves its name out when the GROUP frame queued before it
+ * named the same group: frames leave in the order they are queued, and
+ * the peer reads them in that order.
+ *
  * After "would block", GnuTLS wants the same bytes offered again: it has
  * already sealed them into a record and sends that, whatever the next call
  * passes. Nothing is taken off the queue until a write succeeds, so the next
@@ -23,6 +27,7 @@
 
 #include <string.h>
 
+#include "shoal-delivery.h"
 #include "shoal-outbox.h"
 
 /* Vectors per gather: a header and a payload per frame. */
@@ -44,6 +49,8 @@ struct _ShoalOutbox
   gsize  head_done;   /* bytes of the first frame already written */
   gboolean record_pending;  /* the stream may hold a record half sent */
   gsize  data_bytes;  /* payload bytes of the data frames queued */
+  gchar *last_group;  /* (owned) (nullable) a shoal_group_name: the group the
+                         last GROUP frame queued named */
 };
 
 static void
@@ -105,13 +112,14 @@ shoal_outbox_push_data (ShoalOutbox    *self,
  * shoal_outbox_push_group:
  * @self: a #ShoalOutbox
  * @seq: the message's sequence number on this stream
- * @group: the group it was sent to, a valid name
+ * @group: the group it was sent to, a valid name from shoal_group_name_new()
  * @group_length: the length of @group in bytes: each of a message's
  *   recipients would count it again
  * @payload: the message; its bytes are shared, not copied, as a broadcast's
  *
  * Queues a GROUP frame: its header, sequence number and name are written
- * here, its payload referenced.
+ * here, its payload referenced. The name is left out if the GROUP frame
+ * queued before named the same group.
  */
 void
 shoal_outbox_push_group (ShoalOutbox *self,
@@ -120,11 +128,22 @@ shoal_outbox_push_group (ShoalOutbox *self,
                          gsize        group_length,
                          GBytes      *payload)
 {
-  gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + group_length;
+  /* One group's messages share one name, so the pointer nearly always
+   * answers; a group whose members all left and came back has a new one. */
+  gboolean same = self->last_group == group ||
+                  (self->last_group != NULL && shoal_group_name_length (self->last_group) == group_length &&
+                   memcmp (self->last_group, group, group_length) == 0);
+  gsize name_length = same ? 0 : group_length;
+  gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + name_length;
   OutFrame *frame = g_malloc (sizeof (OutFrame) + header_len);
   gsize size = g_bytes_get_size (payload);
 
-  shoal_frame_group_prefix (frame->header, seq, group, group_length, size);
+  if (!same)
+    {
+      g_clear_pointer (&self->last_group, shoal_group_name_release);
+      self->last_group = shoal_group_name_acquire ((gchar *) group);
+    }
+  shoal_frame_group_prefix (frame->header, seq, same ? NULL : group, name_length, size);
   frame->header_len = (guint16) header_len;
   frame->is_data = TRUE;
   frame->bytes = g_bytes_ref (payload);
@@ -162,6 +181,8 @@ shoal_outbox_clear (ShoalOutbox *self)
   g_queue_clear_full (&self->frames, (GDestroyNotify) out_frame_free);
   self->head_done = 0;
   self->data_bytes = 0;
+  /* Frames dropped unwritten may have named it: the next says it again. */
+  g_clear_pointer (&self->last_group, shoal_group_name_release);
 }
 
 gboolean

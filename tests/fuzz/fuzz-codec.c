@@ -49,8 +49,8 @@ fuzz_frame_length_allowed (guint8  type,
     case 0x10: /* UNICAST */
     case 0x11: /* BROADCAST */
       return body_length >= 8 && body_length <= MIN (max_data_body, (gsize) 16777216 + 8);
-    case 0x12: /* GROUP: a sequence number, a name of 1..255 bytes behind its length */
-      return body_length >= 10 &&
+    case 0x12: /* GROUP: a sequence number, a name of 0..255 bytes behind its length */
+      return body_length >= 9 &&
              body_length <= MIN (max_data_body + 256, (gsize) 16777216 + 8 + 256);
     case 0x30: /* JOIN */
     case 0x31: /* LEAVE */
@@ -357,30 +357,49 @@ fuzz_membership_body (guint8  type,
  * @body: a GROUP body from the fuzzer
  *
  * A body that decodes has a sequence number other than 0, a valid name, and
- * the rest of its bytes, untouched, as the payload.
+ * the rest of its bytes, untouched, as the payload. Each body is decoded
+ * twice: as a link's first GROUP frame, where a name left out is refused,
+ * and after a frame to the group "k", which a name left out or repeated
+ * means.
  */
 void
 fuzz_group_body (GBytes *body)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *group = NULL;
-  g_autoptr(GBytes) payload = NULL;
   gsize size = g_bytes_get_size (body);
   const guint8 *data = g_bytes_get_data (body, NULL);
-  guint64 seq = 0;
-  gsize name_length;
 
-  if (!shoal_frame_decode_group (body, &seq, &group, &payload, &error))
+  for (guint round = 0; round < 2; round++)
     {
-      fuzz_check_protocol_error (error);
-      return;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) payload = NULL;
+      const gchar *previous = round == 0 ? NULL : "k";
+      const gchar *name = NULL;
+      gsize name_length = 0;
+      guint64 seq = 0;
+      gsize written;
+
+      if (!shoal_frame_decode_group (body, previous, previous != NULL ? 1 : 0, &seq, &name,
+                                     &name_length, &payload, &error))
+        {
+          fuzz_check_protocol_error (error);
+          continue;
+        }
+      g_assert_cmpuint (seq, !=, 0);
+      written = data[8];
+      if (name == NULL)
+        {
+          /* Left out, or the name before written again. */
+          g_assert_nonnull (previous);
+          g_assert_true (written == 0 || (written == 1 && data[9] == 'k'));
+        }
+      else
+        {
+          g_assert_cmpuint (name_length, ==, written);
+          g_assert_true (shoal_frame_group_name_is_valid (name, name_length));
+          g_assert_true ((const guint8 *) name == data + 9);
+        }
+      g_assert_cmpuint (g_bytes_get_size (payload), ==, size - 9 - written);
+      g_assert_cmpmem (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
+                       data + 9 + written, size - 9 - written);
     }
-  g_assert_cmpuint (seq, !=, 0);
-  name_length = strlen (group);
-  g_assert_true (shoal_frame_group_name_is_valid (group, name_length));
-  g_assert_cmpuint (data[8], ==, name_length);
-  g_assert_cmpmem (data + 9, name_length, group, name_length);
-  g_assert_cmpuint (g_bytes_get_size (payload), ==, size - 9 - name_length);
-  g_assert_cmpmem (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
-                   data + 9 + name_length, size - 9 - name_length);
 }
