@@ -390,6 +390,18 @@ shoal_mesh_send (ShoalMesh    *self,
 }
 
 /**
+ * shoal_mesh_take_message_id:
+ * @self: a #ShoalMesh
+ *
+ * Returns: a new message id, for a message queued for nobody
+ */
+guint64
+shoal_mesh_take_message_id (ShoalMesh *self)
+{
+  return self->next_message_id++;
+}
+
+/**
  * shoal_mesh_broadcast:
  * @self: a #ShoalMesh
  * @payload: the message, shared by every recipient

@@ -101,23 +101,6 @@ lookup_members (ShoalMesh    *self,
   return members;
 }
 
-/**
- * shoal_mesh_has_group:
- * @self: a #ShoalMesh
- * @group: a string
- *
- * Returns: whether some peer is in @group; its name, as every member's,
- *   was judged valid when the member said so
- */
-gboolean
-shoal_mesh_has_group (ShoalMesh   *self,
-                      const gchar *group)
-{
-  const gchar *name;
-
-  return lookup_members (self, group, &name) != NULL;
-}
-
 /* The peer's groups as its property shows them: sorted byte-wise. */
 static void
 publish (PeerEntry *entry)
@@ -330,10 +313,12 @@ shoal_mesh_set_groups (ShoalMesh           *self,
  *
  * Queues a message for every peer in @group that shoal_mesh_send() would
  * keep one for (connected, or out of reach for less than the delivery
- * timeout) and that has room for it. The payload is shared by all, as a broadcast's, and so is the name:
- * each kept message holds a reference to the one in the members' table.
+ * timeout) and that has room for it. The payload is shared by all, as a
+ * broadcast's, and so is the name: each kept message holds a reference to
+ * the one in the members' table.
  *
- * Returns: the message's id, the same for every recipient
+ * Returns: the message's id, the same for every recipient; or 0, and no id
+ *   taken, if no peer is in @group: then nobody vouched for its name
  */
 guint64
 shoal_mesh_send_to_group (ShoalMesh   *self,
@@ -341,12 +326,13 @@ shoal_mesh_send_to_group (ShoalMesh   *self,
                           GBytes      *payload,
                           GPtrArray   *recipients)
 {
-  guint64 id = self->next_message_id++;
   const gchar *name = NULL;
   GPtrArray *members = lookup_members (self, group, &name);
+  guint64 id;
 
   if (members == NULL)
-    return id;
+    return 0;
+  id = self->next_message_id++;
   for (guint i = 0; i < members->len; i++)
     {
       PeerEntry *entry = g_ptr_array_index (members, i);

@@ -95,8 +95,7 @@ void       shoal_mesh_set_groups        (ShoalMesh             *self,
                                          const gchar * const   *groups,
                                          const gchar           *changed,
                                          gboolean               joined);
-gboolean   shoal_mesh_has_group         (ShoalMesh             *self,
-                                         const gchar           *group);
+guint64    shoal_mesh_take_message_id   (ShoalMesh             *self);
 guint64    shoal_mesh_send_to_group     (ShoalMesh             *self,
                                          const gchar           *group,
                                          GBytes                *payload,

@@ -267,9 +267,11 @@ shoal_node_send_to_group (ShoalNode    *self,
   if (recipients != NULL)
     *recipients = NULL;
   /* A group with members has a valid name: each member's was judged when
-   * it said so. Only the others' need judging, which a run of messages to
-   * one group would otherwise pay for with each. */
-  if ((group == NULL || self->mesh == NULL || !shoal_mesh_has_group (self->mesh, group)) &&
+   * it said so, and the mesh finds the members by it. Only a name without
+   * members needs judging, which a run of messages to one group would
+   * otherwise pay for with each: here when there is no mesh to ask, and
+   * below when the mesh found nobody. */
+  if ((group == NULL || self->mesh == NULL || !shoal_node_is_running (self)) &&
       !check_name (group, error))
     return 0;
   if (g_bytes_get_size (payload) > SHOAL_NODE_MAX_MESSAGE_SIZE)
@@ -287,6 +289,13 @@ shoal_node_send_to_group (ShoalNode    *self,
 
   queued = g_ptr_array_new_with_free_func (g_object_unref);
   id = shoal_mesh_send_to_group (self->mesh, group, payload, queued);
+  if (id == 0)
+    {
+      if (!check_name (group, error))
+        return 0;
+      /* To nobody, which is no error: the message still has an id. */
+      id = shoal_mesh_take_message_id (self->mesh);
+    }
   for (guint i = 0; i < queued->len; i++)
     g_object_ref (g_ptr_array_index (queued, i));
   if (recipients != NULL)
