@@ -309,6 +309,22 @@ test_group_name_reused (void)
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
 }
 
+/* A GROUP body with sequence number 1, a name of @name_length bytes ("k"
+ * or none) and @payload_size zero bytes. */
+static GBytes *
+big_group_body (guint name_length,
+                gsize payload_size)
+{
+  gsize size = 8 + 1 + name_length + payload_size;
+  guint8 *data = g_malloc0 (size);
+
+  data[7] = 1;
+  data[8] = (guint8) name_length;
+  if (name_length > 0)
+    data[9] = 'k';
+  return g_bytes_new_take (data, size);
+}
+
 static void
 test_group_malformed (void)
 {
@@ -332,7 +348,7 @@ test_group_malformed (void)
   g_test_summary ("Every malformed GROUP body is refused: too short for a sequence "
                   "number and a name's length, sequence number 0, a name left out with "
                   "no frame before, a name longer than what follows, a NUL or bytes "
-                  "that are not UTF-8 in the name; "
+                  "that are not UTF-8 in the name, a payload over 16 MiB; "
                   "and a body past the limit from the header alone");
 
   for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++)
@@ -351,6 +367,24 @@ test_group_malformed (void)
       g_assert_null (name);
       g_assert_null (payload);
       g_clear_error (&error);
+    }
+
+  /* A payload over 16 MiB, which the header lets through behind a short
+   * name, or none; one byte less is the largest message. */
+  for (guint length = 0; length <= 1; length++)
+    {
+      g_autoptr(GBytes) over = big_group_body (length, SHOAL_FRAME_MAX_MESSAGE + 1);
+      g_autoptr(GBytes) largest = big_group_body (length, SHOAL_FRAME_MAX_MESSAGE);
+      g_autoptr(GBytes) payload = NULL;
+
+      g_assert_false (shoal_frame_decode_group (over, "k", 1, NULL, NULL, NULL, &payload, &error));
+      g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+      g_assert_null (payload);
+      g_clear_error (&error);
+
+      g_assert_true (shoal_frame_decode_group (largest, "k", 1, NULL, NULL, NULL, &payload, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (payload), ==, SHOAL_FRAME_MAX_MESSAGE);
     }
 
   /* Sequence number 0, with an otherwise good name. */

@@ -172,9 +172,9 @@ shoal_frame_group_prefix (guint8      *out,
  * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
  * @error: return location for a %SHOAL_ERROR_PROTOCOL error
  *
- * Returns: %TRUE if the body holds a sequence number other than 0, and a
- *   valid group name that fits in it, or leaves the name out after a frame
- *   that had one
+ * Returns: %TRUE if the body holds a sequence number other than 0, a valid
+ *   group name that fits in it (or none, after a frame that had one), and a
+ *   payload of at most 16 MiB
  */
 gboolean
 shoal_frame_decode_group (GBytes       *body,
@@ -236,6 +236,16 @@ shoal_frame_decode_group (GBytes       *body,
 
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Group name “%s” is not UTF-8 without NUL", escaped);
+      return FALSE;
+    }
+
+  /* The body's limit leaves room for the longest name: a shorter one
+   * would let the payload past what any message may carry. */
+  if (size - SHOAL_FRAME_SEQ_SIZE - 1 - length > SHOAL_FRAME_MAX_MESSAGE)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                   "Group frame carries %" G_GSIZE_FORMAT " bytes of payload; at most %u are allowed",
+                   size - SHOAL_FRAME_SEQ_SIZE - 1 - length, SHOAL_FRAME_MAX_MESSAGE);
       return FALSE;
     }
 
