@@ -219,9 +219,9 @@ test_group_names (Fixture       *f,
                   "whichever copy of the name it is given; it names its group after a "
                   "frame to another group, and after the outbox was cleared");
 
-  shoal_outbox_push_group (outbox, 1, kitchen, 7, payload);
+  shoal_outbox_push_group (outbox, 1, kitchen, payload);
   append_group_frame (expected, 1, "kitchen", payload);
-  shoal_outbox_push_group (outbox, 2, kitchen, 7, payload);
+  shoal_outbox_push_group (outbox, 2, kitchen, payload);
   append_group_frame (expected, 2, NULL, payload);
   shoal_outbox_push_control (outbox, g_bytes_ref (ping));
   g_byte_array_append (expected, g_bytes_get_data (ping, NULL), g_bytes_get_size (ping));
@@ -236,19 +236,19 @@ test_group_names (Fixture       *f,
     g_byte_array_append (expected, (const guint8 *) &seq_be, sizeof seq_be);
     g_byte_array_append (expected, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
   }
-  shoal_outbox_push_group (outbox, 4, kitchen_again, 7, payload);
+  shoal_outbox_push_group (outbox, 4, kitchen_again, payload);
   append_group_frame (expected, 4, NULL, payload);
-  shoal_outbox_push_group (outbox, 5, garden, 6, payload);
+  shoal_outbox_push_group (outbox, 5, garden, payload);
   append_group_frame (expected, 5, "garden", payload);
-  shoal_outbox_push_group (outbox, 6, kitchen, 7, payload);
+  shoal_outbox_push_group (outbox, 6, kitchen, payload);
   append_group_frame (expected, 6, "kitchen", payload);
 
   assert_wrote (f, outbox, expected);
 
   /* What follows a clear cannot lean on frames that may never have left. */
-  shoal_outbox_push_group (outbox, 7, kitchen, 7, payload);
+  shoal_outbox_push_group (outbox, 7, kitchen, payload);
   shoal_outbox_clear (outbox);
-  shoal_outbox_push_group (outbox, 7, kitchen, 7, payload);
+  shoal_outbox_push_group (outbox, 7, kitchen, payload);
   append_group_frame (expected, 7, "kitchen", payload);
   assert_wrote (f, outbox, expected);
 

@@ -19,8 +19,7 @@
  * shoal_link_send_group:
  * @self: a #ShoalLink
  * @seq: the message's sequence number
- * @group: the group it was sent to, a valid name
- * @group_length: the length of @group in bytes
+ * @group: the group it was sent to, a valid name from shoal_group_name_new()
  * @payload: the message; its bytes are shared, not copied
  * @error: return location for a #GError
  *
@@ -32,7 +31,6 @@ gboolean
 shoal_link_send_group (ShoalLink    *self,
                        guint64       seq,
                        const gchar  *group,
-                       gsize         group_length,
                        GBytes       *payload,
                        GError      **error)
 {
@@ -45,7 +43,7 @@ shoal_link_send_group (ShoalLink    *self,
 
   if (shoal_outbox_is_empty (self->outbox))
     self->last_write_progress = g_get_monotonic_time ();
-  shoal_outbox_push_group (self->outbox, seq, group, group_length, payload);
+  shoal_outbox_push_group (self->outbox, seq, group, payload);
   return TRUE;
 }
 

@@ -77,7 +77,6 @@ gboolean            shoal_link_send               (ShoalLink             *self,
 gboolean            shoal_link_send_group         (ShoalLink             *self,
                                                    guint64                seq,
                                                    const gchar           *group,
-                                                   gsize                  group_length,
                                                    GBytes                *payload,
                                                    GError               **error);
 gboolean            shoal_link_send_membership    (ShoalLink             *self,

@@ -160,8 +160,7 @@ shoal_mesh_delivery_link_adopted (ShoalMesh *self,
       ShoalOutgoing *message = shoal_out_stream_get (&entry->out, i);
 
       if (message->type == SHOAL_FRAME_GROUP)
-        shoal_link_send_group (entry->link, message->seq, message->group,
-                               shoal_group_name_length (message->group), message->payload, NULL);
+        shoal_link_send_group (entry->link, message->seq, message->group, message->payload, NULL);
       else
         shoal_link_send (entry->link, message->type, message->seq, message->payload, NULL);
     }
@@ -325,8 +324,7 @@ shoal_mesh_delivery_enqueue (ShoalMesh      *self,
 
   self->queued_bytes += SHOAL_OUTGOING_COST (g_bytes_get_size (payload));
   if (entry->link != NULL && type == SHOAL_FRAME_GROUP)
-    shoal_link_send_group (entry->link, message->seq, group, shoal_group_name_length (group),
-                           payload, NULL);
+    shoal_link_send_group (entry->link, message->seq, group, payload, NULL);
   else if (entry->link != NULL)
     shoal_link_send (entry->link, type, message->seq, payload, NULL);
   else

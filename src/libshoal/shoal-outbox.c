@@ -113,8 +113,6 @@ shoal_outbox_push_data (ShoalOutbox    *self,
  * @self: a #ShoalOutbox
  * @seq: the message's sequence number on this stream
  * @group: the group it was sent to, a valid name from shoal_group_name_new()
- * @group_length: the length of @group in bytes: each of a message's
- *   recipients would count it again
  * @payload: the message; its bytes are shared, not copied, as a broadcast's
  *
  * Queues a GROUP frame: its header, sequence number and name are written
@@ -125,15 +123,13 @@ void
 shoal_outbox_push_group (ShoalOutbox *self,
                          guint64      seq,
                          const gchar *group,
-                         gsize        group_length,
                          GBytes      *payload)
 {
   /* One group's messages share one name, so the pointer nearly always
    * answers; a group whose members all left and came back has a new one. */
   gboolean same = self->last_group == group ||
-                  (self->last_group != NULL && shoal_group_name_length (self->last_group) == group_length &&
-                   memcmp (self->last_group, group, group_length) == 0);
-  gsize name_length = same ? 0 : group_length;
+                  (self->last_group != NULL && strcmp (self->last_group, group) == 0);
+  gsize name_length = same ? 0 : shoal_group_name_length (group);
   gsize header_len = SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + name_length;
   OutFrame *frame = g_malloc (sizeof (OutFrame) + header_len);
   gsize size = g_bytes_get_size (payload);

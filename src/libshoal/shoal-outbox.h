@@ -29,7 +29,6 @@ void               shoal_outbox_push_data        (ShoalOutbox           *self,
 void               shoal_outbox_push_group       (ShoalOutbox           *self,
                                                   guint64                seq,
                                                   const gchar           *group,
-                                                  gsize                  group_length,
                                                   GBytes                *payload);
 void               shoal_outbox_push_control     (ShoalOutbox           *self,
                                                   GBytes                *frame);
