@@ -190,6 +190,7 @@ shoal_frame_decode_group (GBytes       *body,
   const guint8 *data;
   guint64 seq_be;
   gsize length;
+  gsize payload_offset;
   const gchar *name;
   gboolean same;
 
@@ -241,11 +242,12 @@ shoal_frame_decode_group (GBytes       *body,
 
   /* The body's limit leaves room for the longest name: a shorter one
    * would let the payload past what any message may carry. */
-  if (size - SHOAL_FRAME_SEQ_SIZE - 1 - length > SHOAL_FRAME_MAX_MESSAGE)
+  payload_offset = SHOAL_FRAME_SEQ_SIZE + 1 + length;
+  if (size - payload_offset > SHOAL_FRAME_MAX_MESSAGE)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
                    "Group frame carries %" G_GSIZE_FORMAT " bytes of payload; at most %u are allowed",
-                   size - SHOAL_FRAME_SEQ_SIZE - 1 - length, SHOAL_FRAME_MAX_MESSAGE);
+                   size - payload_offset, SHOAL_FRAME_MAX_MESSAGE);
       return FALSE;
     }
 
@@ -256,8 +258,7 @@ shoal_frame_decode_group (GBytes       *body,
   if (out_name_length != NULL)
     *out_name_length = same ? 0 : length;
   if (out_payload != NULL)
-    *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_SEQ_SIZE + 1 + length,
-                                           size - SHOAL_FRAME_SEQ_SIZE - 1 - length);
+    *out_payload = g_bytes_new_from_bytes (body, payload_offset, size - payload_offset);
   return TRUE;
 }
 
