@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "shoal-group-name.h"
+
 G_BEGIN_DECLS
 
 /* A message sent to one peer and not yet acknowledged by it. */
@@ -39,13 +41,6 @@ typedef struct {
   gchar   *session_id;  /* (owned) (nullable) */
   guint64  delivered;
 } ShoalInStream;
-
-gchar          *shoal_group_name_new      (const gchar    *name);
-gchar          *shoal_group_name_new_len  (const gchar    *name,
-                                           gsize           length);
-gchar          *shoal_group_name_acquire  (gchar          *name);
-gsize           shoal_group_name_length   (const gchar    *name);
-void            shoal_group_name_release  (gchar          *name);
 
 void            shoal_out_stream_init     (ShoalOutStream *stream);
 void            shoal_out_stream_clear    (ShoalOutStream *stream);
