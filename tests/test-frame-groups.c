@@ -16,6 +16,7 @@
 
 #include "shoal-error.h"
 #include "shoal-frame.h"
+#include "shoal-group-name.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
 #define ID_B "fedcba9876543210fedcba9876543210"
@@ -182,19 +183,19 @@ test_group_round_trip (void)
           g_autoptr(GBytes) body = frame_body (frame);
           g_autoptr(GBytes) payload = NULL;
           g_autoptr(GError) error = NULL;
-          const gchar *name = NULL;
-          gsize name_length = 0;
+          gchar *group = NULL;
           const guint8 *data = g_bytes_get_data (body, NULL);
           guint64 seq = 0;
 
           assert_header (frame, SHOAL_FRAME_GROUP,
                          (guint32) (8 + 1 + strlen (names[i]) + g_bytes_get_size (payloads[p])));
           g_assert_cmpuint (data[8], ==, strlen (names[i]));
-          g_assert_true (shoal_frame_decode_group (body, NULL, 0, &seq, &name, &name_length,
-                                                   &payload, &error));
+          g_assert_true (shoal_frame_decode_group (body, NULL, &seq, &group, &payload, &error));
           g_assert_no_error (error);
           g_assert_cmpuint (seq, ==, seqs[s]);
-          g_assert_cmpmem (name, name_length, names[i], strlen (names[i]));
+          g_assert_cmpstr (group, ==, names[i]);
+          g_assert_cmpuint (shoal_group_name_length (group), ==, strlen (names[i]));
+          shoal_group_name_release (group);
           g_assert_true (g_bytes_equal (payload, payloads[p]));
           if (g_bytes_get_size (payload) > 0)
             g_assert_true ((const guint8 *) g_bytes_get_data (payload, NULL) ==
@@ -209,19 +210,19 @@ test_group_round_trip (void)
         g_autoptr(GBytes) body = frame_body (frame);
         g_autoptr(GBytes) payload = NULL;
         g_autoptr(GError) error = NULL;
-        const gchar *name = "unset";
-        gsize name_length = 1;
+        gchar *previous = shoal_group_name_new (names[i]);
+        gchar *group = NULL;
         const guint8 *data = g_bytes_get_data (body, NULL);
         guint64 seq = 0;
 
         assert_header (frame, SHOAL_FRAME_GROUP, (guint32) (8 + 1 + g_bytes_get_size (payloads[p])));
         g_assert_cmpuint (data[8], ==, 0);
-        g_assert_true (shoal_frame_decode_group (body, names[i], strlen (names[i]), &seq, &name,
-                                                 &name_length, &payload, &error));
+        g_assert_true (shoal_frame_decode_group (body, previous, &seq, &group, &payload, &error));
         g_assert_no_error (error);
         g_assert_cmpuint (seq, ==, seqs[0]);
-        g_assert_null (name);
-        g_assert_cmpuint (name_length, ==, 0);
+        g_assert_true (group == previous);
+        shoal_group_name_release (group);
+        shoal_group_name_release (previous);
         g_assert_true (g_bytes_equal (payload, payloads[p]));
         if (g_bytes_get_size (payload) > 0)
           g_assert_true ((const guint8 *) g_bytes_get_data (payload, NULL) == data + 9);
@@ -259,54 +260,58 @@ test_group_name_reused (void)
   g_autoptr(GBytes) bad_body = g_bytes_new_static (bad_utf8, sizeof bad_utf8);
   g_autoptr(GBytes) got = NULL;
   g_autoptr(GError) error = NULL;
-  const gchar *name = NULL;
-  gsize name_length = 0;
+  gchar *ab = NULL, *group = NULL, *abc = NULL;
   guint64 seq = 0;
 
-  g_test_summary ("Decoding with the name of the frame before gives no new name when "
-                  "the frame leaves it out or repeats it, the new one when it differs, "
-                  "still refuses a name that only starts like it, and refuses a name "
-                  "left out with no frame before");
+  g_test_summary ("Decoding with the group of the frame before gives that group again "
+                  "when the frame leaves its name out or repeats it, a new one when it "
+                  "differs, still refuses a name that only starts like it, and refuses "
+                  "a name left out with no frame before");
 
-  g_assert_true (shoal_frame_decode_group (first_body, NULL, 0, &seq, &name, &name_length, NULL,
-                                           &error));
+  g_assert_true (shoal_frame_decode_group (first_body, NULL, &seq, &ab, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpmem (name, name_length, "ab", 2);
+  g_assert_cmpstr (ab, ==, "ab");
+  g_assert_cmpuint (shoal_group_name_length (ab), ==, 2);
 
-  g_assert_true (shoal_frame_decode_group (again_body, "ab", 2, &seq, &name, &name_length, NULL,
-                                           &error));
+  /* The same name written again is the same group, not a new copy. */
+  g_assert_true (shoal_frame_decode_group (again_body, ab, &seq, &group, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seq, ==, 2);
-  g_assert_null (name);
+  g_assert_true (group == ab);
+  g_clear_pointer (&group, shoal_group_name_release);
 
-  g_assert_true (shoal_frame_decode_group (left_out_body, "ab", 2, &seq, &name, &name_length,
-                                           &got, &error));
+  g_assert_true (shoal_frame_decode_group (left_out_body, ab, &seq, &group, &got, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seq, ==, 3);
-  g_assert_null (name);
+  g_assert_true (group == ab);
   g_assert_true (g_bytes_equal (got, payload));
+  g_clear_pointer (&group, shoal_group_name_release);
 
   /* "ab", a NUL, then "x" as the payload: "ab" must not match it. */
-  g_assert_false (shoal_frame_decode_group (nul_body, "ab", 2, &seq, &name, &name_length, NULL,
-                                            &error));
+  g_assert_false (shoal_frame_decode_group (nul_body, ab, &seq, &group, NULL, &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_assert_null (group);
   g_clear_error (&error);
 
-  g_assert_true (shoal_frame_decode_group (other_body, "ab", 2, &seq, &name, &name_length, NULL,
-                                           &error));
+  g_assert_true (shoal_frame_decode_group (other_body, ab, &seq, &abc, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seq, ==, 4);
-  g_assert_cmpmem (name, name_length, "abc", 3);
+  g_assert_cmpstr (abc, ==, "abc");
+  g_assert_cmpuint (shoal_group_name_length (abc), ==, 3);
 
-  g_assert_false (shoal_frame_decode_group (bad_body, "abc", 3, &seq, &name, &name_length, NULL,
-                                            &error));
+  g_assert_false (shoal_frame_decode_group (bad_body, abc, &seq, &group, NULL, &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_assert_null (group);
   g_clear_error (&error);
 
   /* A link's first GROUP frame cannot leave its name out. */
-  g_assert_false (shoal_frame_decode_group (left_out_body, NULL, 0, &seq, &name, &name_length,
-                                            NULL, &error));
+  g_assert_false (shoal_frame_decode_group (left_out_body, NULL, &seq, &group, NULL, &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+  g_assert_null (group);
+
+  /* Each decoded group was a reference of the caller's: the last frees it. */
+  shoal_group_name_release (ab);
+  shoal_group_name_release (abc);
 }
 
 /* A GROUP body with sequence number 1, a name of @name_length bytes ("k"
@@ -355,16 +360,16 @@ test_group_malformed (void)
     {
       g_autoptr(GByteArray) bytes = g_byte_array_new ();
       g_autoptr(GBytes) body = NULL;
-      const gchar *name = NULL;
+      gchar *group = NULL;
       g_autoptr(GBytes) payload = NULL;
 
       g_test_message ("%s", bodies[i].what);
       g_byte_array_append (bytes, seq1, sizeof seq1);
       g_byte_array_append (bytes, (const guint8 *) bodies[i].after_seq, bodies[i].length);
       body = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
-      g_assert_false (shoal_frame_decode_group (body, NULL, 0, NULL, &name, NULL, &payload, &error));
+      g_assert_false (shoal_frame_decode_group (body, NULL, NULL, &group, &payload, &error));
       g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
-      g_assert_null (name);
+      g_assert_null (group);
       g_assert_null (payload);
       g_clear_error (&error);
     }
@@ -373,18 +378,20 @@ test_group_malformed (void)
    * name, or none; one byte less is the largest message. */
   for (guint length = 0; length <= 1; length++)
     {
+      gchar *k = shoal_group_name_new ("k");
       g_autoptr(GBytes) over = big_group_body (length, SHOAL_FRAME_MAX_MESSAGE + 1);
       g_autoptr(GBytes) largest = big_group_body (length, SHOAL_FRAME_MAX_MESSAGE);
       g_autoptr(GBytes) payload = NULL;
 
-      g_assert_false (shoal_frame_decode_group (over, "k", 1, NULL, NULL, NULL, &payload, &error));
+      g_assert_false (shoal_frame_decode_group (over, k, NULL, NULL, &payload, &error));
       g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
       g_assert_null (payload);
       g_clear_error (&error);
 
-      g_assert_true (shoal_frame_decode_group (largest, "k", 1, NULL, NULL, NULL, &payload, &error));
+      g_assert_true (shoal_frame_decode_group (largest, k, NULL, NULL, &payload, &error));
       g_assert_no_error (error);
       g_assert_cmpuint (g_bytes_get_size (payload), ==, SHOAL_FRAME_MAX_MESSAGE);
+      shoal_group_name_release (k);
     }
 
   /* Sequence number 0, with an otherwise good name. */
@@ -392,7 +399,7 @@ test_group_malformed (void)
     static const guint8 zero[] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 'k', 'p' };
     g_autoptr(GBytes) body = g_bytes_new_static (zero, sizeof zero);
 
-    g_assert_false (shoal_frame_decode_group (body, NULL, 0, NULL, NULL, NULL, NULL, &error));
+    g_assert_false (shoal_frame_decode_group (body, NULL, NULL, NULL, NULL, &error));
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
     g_clear_error (&error);
   }

@@ -19,6 +19,7 @@
 
 #include "shoal-error.h"
 #include "shoal-frame.h"
+#include "shoal-group-name.h"
 
 /**
  * shoal_frame_group_name_is_valid:
@@ -159,16 +160,14 @@ shoal_frame_group_prefix (guint8      *out,
 /**
  * shoal_frame_decode_group:
  * @body: a GROUP frame's body
- * @previous: (nullable) (array length=previous_length): the group the GROUP
- *   frame before on the same link named, or %NULL before the first
- * @previous_length: its length in bytes
+ * @previous: (nullable): the group the GROUP frame before on the same link
+ *   was to, a name from shoal_group_name_new(); or %NULL before the first
  * @out_seq: (out) (optional): the message's sequence number
- * @out_name: (out) (optional) (array length=out_name_length) (transfer none):
- *   %NULL if the frame is to @previous, its name left out or written the
- *   same, which is then not judged again: a stream of messages to one group
- *   costs one check of its name, not one per message; otherwise the new
- *   group's name, valid, inside @body and not followed by a NUL
- * @out_name_length: (out) (optional): the length of @out_name
+ * @out_group: (out) (optional) (transfer full): the group the message was
+ *   sent to, a name from shoal_group_name_new(): @previous with one more
+ *   reference if the frame leaves the name out or writes the same one, which
+ *   is then not judged again (a stream of messages to one group costs one
+ *   check of its name, not one per message); otherwise a new, valid name
  * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
  * @error: return location for a %SHOAL_ERROR_PROTOCOL error
  *
@@ -177,14 +176,12 @@ shoal_frame_group_prefix (guint8      *out,
  *   payload of at most 16 MiB
  */
 gboolean
-shoal_frame_decode_group (GBytes       *body,
-                          const gchar  *previous,
-                          gsize         previous_length,
-                          guint64      *out_seq,
-                          const gchar **out_name,
-                          gsize        *out_name_length,
-                          GBytes      **out_payload,
-                          GError      **error)
+shoal_frame_decode_group (GBytes   *body,
+                          gchar    *previous,
+                          guint64  *out_seq,
+                          gchar   **out_group,
+                          GBytes  **out_payload,
+                          GError  **error)
 {
   gsize size;
   const guint8 *data;
@@ -213,31 +210,39 @@ shoal_frame_decode_group (GBytes       *body,
       return FALSE;
     }
 
+  /* Most GROUP frames leave the name out: they take the short way. */
   length = data[SHOAL_FRAME_SEQ_SIZE];
   name = (const gchar *) data + SHOAL_FRAME_SEQ_SIZE + 1;
-  if (SHOAL_FRAME_SEQ_SIZE + 1 + length > size)
+  if (length == 0)
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "Group frame names a group of %" G_GSIZE_FORMAT " bytes in a body of %"
-                   G_GSIZE_FORMAT, length, size);
-      return FALSE;
+      if (previous == NULL)
+        {
+          g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                               "Group frame leaves its name out, but no group frame came before "
+                               "it on this link");
+          return FALSE;
+        }
+      same = TRUE;
     }
-  if (length == 0 && previous == NULL)
+  else
     {
-      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                           "Group frame leaves its name out, but no group frame came before it "
-                           "on this link");
-      return FALSE;
-    }
-  same = length == 0 ||
-         (previous != NULL && previous_length == length && memcmp (previous, name, length) == 0);
-  if (!same && !shoal_frame_group_name_is_valid (name, length))
-    {
-      g_autofree gchar *escaped = escape_name (name, length);
+      if (SHOAL_FRAME_SEQ_SIZE + 1 + length > size)
+        {
+          g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                       "Group frame names a group of %" G_GSIZE_FORMAT " bytes in a body of %"
+                       G_GSIZE_FORMAT, length, size);
+          return FALSE;
+        }
+      same = previous != NULL && shoal_group_name_length (previous) == length &&
+             memcmp (previous, name, length) == 0;
+      if (!same && !shoal_frame_group_name_is_valid (name, length))
+        {
+          g_autofree gchar *escaped = escape_name (name, length);
 
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
-                   "Group name “%s” is not UTF-8 without NUL", escaped);
-      return FALSE;
+          g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
+                       "Group name “%s” is not UTF-8 without NUL", escaped);
+          return FALSE;
+        }
     }
 
   /* The body's limit leaves room for the longest name: a shorter one
@@ -253,10 +258,8 @@ shoal_frame_decode_group (GBytes       *body,
 
   if (out_seq != NULL)
     *out_seq = GUINT64_FROM_BE (seq_be);
-  if (out_name != NULL)
-    *out_name = same ? NULL : name;
-  if (out_name_length != NULL)
-    *out_name_length = same ? 0 : length;
+  if (out_group != NULL)
+    *out_group = same ? shoal_group_name_acquire (previous) : shoal_group_name_new_len (name, length);
   if (out_payload != NULL)
     *out_payload = g_bytes_new_from_bytes (body, payload_offset, size - payload_offset);
   return TRUE;

@@ -43,11 +43,9 @@ gsize     shoal_frame_group_prefix        (guint8       *out,
                                            gsize         group_length,
                                            gsize         payload_size);
 gboolean  shoal_frame_decode_group        (GBytes       *body,
-                                           const gchar  *previous,
-                                           gsize         previous_length,
+                                           gchar        *previous,
                                            guint64      *out_seq,
-                                           const gchar **out_name,
-                                           gsize        *out_name_length,
+                                           gchar       **out_group,
                                            GBytes      **out_payload,
                                            GError      **error);
 gboolean  shoal_frame_hello_groups        (GVariant     *value,

@@ -279,37 +279,30 @@ shoal_link_process_frames (ShoalLink *self,
         case SHOAL_FRAME_GROUP:
           {
             g_autoptr(GBytes) payload = NULL;
-            const gchar *name = NULL;
-            gsize name_length = 0;
-            gchar *group;
+            gchar *group = NULL;
             guint64 seq = 0;
 
             /* Messages to one group come in runs: its name is copied and
              * judged once per run, not once per message, and most frames
              * leave it out. The frame after this one may do so too, even
              * if it is read by a nested main loop in the consumer while
-             * this one is handed on: the link keeps the name meanwhile,
-             * and the consumer is handed a reference of its own. */
-            if (!shoal_frame_decode_group (body, self->last_group,
-                                           self->last_group != NULL ? shoal_group_name_length (self->last_group) : 0,
-                                           &seq, &name, &name_length, &payload, &error))
+             * this one is handed on: the link keeps the name it needs for
+             * that, and this frame's group is a reference of its own. */
+            if (!shoal_frame_decode_group (body, self->last_group, &seq, &group, &payload, &error))
               {
                 shoal_link_protocol_error (self, error->message);
                 return FALSE;
               }
-            if (name != NULL)
+            if (group != self->last_group)
               {
                 g_clear_pointer (&self->last_group, shoal_group_name_release);
-                self->last_group = shoal_group_name_new_len (name, name_length);
+                self->last_group = shoal_group_name_acquire (group);
               }
             *messages += 1;
             *bytes += g_bytes_get_size (payload);
             if (self->receive_func != NULL && !self->goodbye_queued)
-              {
-                group = shoal_group_name_acquire (self->last_group);
-                self->receive_func (self->receive_data, header.type, seq, payload, group);
-                shoal_group_name_release (group);
-              }
+              self->receive_func (self->receive_data, header.type, seq, payload, group);
+            shoal_group_name_release (group);
           }
           break;
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "shoal-error.h"
+#include "shoal-group-name.h"
 #include "fuzz-codec.h"
 
 /* GOODBYE messages are at most this long (doc/PROTOCOL.md, section 7). */
@@ -367,26 +368,26 @@ fuzz_group_body (GBytes *body)
 {
   gsize size = g_bytes_get_size (body);
   const guint8 *data = g_bytes_get_data (body, NULL);
+  gchar *k = shoal_group_name_new ("k");
 
   for (guint round = 0; round < 2; round++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GBytes) payload = NULL;
-      const gchar *previous = round == 0 ? NULL : "k";
-      const gchar *name = NULL;
-      gsize name_length = 0;
+      gchar *previous = round == 0 ? NULL : k;
+      gchar *group = NULL;
       guint64 seq = 0;
       gsize written;
 
-      if (!shoal_frame_decode_group (body, previous, previous != NULL ? 1 : 0, &seq, &name,
-                                     &name_length, &payload, &error))
+      if (!shoal_frame_decode_group (body, previous, &seq, &group, &payload, &error))
         {
           fuzz_check_protocol_error (error);
+          g_assert_null (group);
           continue;
         }
       g_assert_cmpuint (seq, !=, 0);
       written = data[8];
-      if (name == NULL)
+      if (group == previous)
         {
           /* Left out, or the name before written again. */
           g_assert_nonnull (previous);
@@ -394,12 +395,15 @@ fuzz_group_body (GBytes *body)
         }
       else
         {
-          g_assert_cmpuint (name_length, ==, written);
-          g_assert_true (shoal_frame_group_name_is_valid (name, name_length));
-          g_assert_true ((const guint8 *) name == data + 9);
+          g_assert_cmpuint (shoal_group_name_length (group), ==, written);
+          g_assert_true (shoal_frame_group_name_is_valid (group, written));
+          g_assert_cmpmem (group, written, data + 9, written);
+          g_assert_cmpint (group[written], ==, '\0');
         }
+      shoal_group_name_release (group);
       g_assert_cmpuint (g_bytes_get_size (payload), ==, size - 9 - written);
       g_assert_cmpmem (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
                        data + 9 + written, size - 9 - written);
     }
+  shoal_group_name_release (k);
 }
