@@ -13,6 +13,7 @@
  * once.
  *
  *   bench-groups [--size BYTES] [--count N] [--rounds N]
+ *   bench-groups --only group|broadcast [--size BYTES] [--count N] [--rounds N]
  *   bench-groups sink --count N [--group NAME]    (the helper)
  *
  * Copyright 2026 The Shoal authors
@@ -362,6 +363,34 @@ median (GArray *values)
   return g_array_index (values, gdouble, values->len / 2);
 }
 
+/* One kind alone, with only its own sender and sinks: for counting
+ * instructions under valgrind, where every process's count is the kind's. */
+static int
+cmd_only (gboolean group,
+          gsize    size,
+          guint64  count,
+          guint    rounds)
+{
+  g_autoptr(GPtrArray) sinks = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
+  g_autoptr(GBytes) payload = NULL;
+  guint8 *data = g_malloc (MAX (size, 1));
+  Sender sender = { 0 };
+  gdouble wall = 0, cpu = 0;
+
+  memset (data, 0x5a, size);
+  payload = g_bytes_new_take (data, size);
+  for (guint i = 0; i < (group ? PEERS : MEMBERS); i++)
+    g_ptr_array_add (sinks, spawn_sink (count, group && i % 2 == 0 ? GROUP : NULL));
+  sender_start (&sender, sinks, group ? MEMBERS : 0);
+  for (guint r = 0; r < rounds; r++)
+    measure (&sender, group, payload, count, &wall, &cpu);
+  printf ("{\"bench\": \"shoal-groups\", \"only\": \"%s\", \"members\": %u, \"peers\": %u"
+          ", \"size\": %" G_GSIZE_FORMAT ", \"count\": %" G_GUINT64_FORMAT ", \"rounds\": %u}\n",
+          group ? "group" : "broadcast", MEMBERS, group ? PEERS : MEMBERS, size, count, rounds);
+  sender_stop (&sender);
+  return 0;
+}
+
 static int
 cmd_compare (gsize   size,
              guint64 count,
@@ -446,12 +475,14 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *group = NULL;
+  g_autofree gchar *only = NULL;
   gint64 size = 64, count = 50000, rounds = 3;
   const GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes per message", "BYTES" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Messages per measurement", "N" },
     { "rounds", 0, 0, G_OPTION_ARG_INT64, &rounds, "Measurements of each, alternating", "N" },
     { "group", 0, 0, G_OPTION_ARG_STRING, &group, "The group a sink joins (sink)", "NAME" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Measure one kind alone, ROUNDS times", "group|broadcast" },
     { NULL }
   };
 
@@ -472,6 +503,15 @@ main (int   argc,
 
   if (argc == 2 && g_str_equal (argv[1], "sink"))
     return cmd_sink ((guint64) count, group);
+  if (argc == 1 && only != NULL)
+    {
+      if (!g_str_equal (only, "group") && !g_str_equal (only, "broadcast"))
+        {
+          fprintf (stderr, "bench-groups: --only takes group or broadcast, not %s\n", only);
+          return 2;
+        }
+      return cmd_only (g_str_equal (only, "group"), (gsize) size, (guint64) count, (guint) rounds);
+    }
   if (argc == 1)
     return cmd_compare ((gsize) size, (guint64) count, (guint) rounds);
   fprintf (stderr, "bench-groups: unknown command %s\n", argv[1]);
