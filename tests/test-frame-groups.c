@@ -394,14 +394,30 @@ test_group_malformed (void)
       shoal_group_name_release (k);
     }
 
-  /* Sequence number 0, with an otherwise good name. */
+  /* Sequence number 0, with an otherwise good name, or with the name left
+   * out after a frame that gave it: the way most frames are judged. */
   {
     static const guint8 zero[] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 'k', 'p' };
+    static const guint8 zero_left_out[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 'p' };
     g_autoptr(GBytes) body = g_bytes_new_static (zero, sizeof zero);
+    g_autoptr(GBytes) left_out = g_bytes_new_static (zero_left_out, sizeof zero_left_out);
+    gchar *k = shoal_group_name_new ("k");
+    gchar *group = NULL;
 
     g_assert_false (shoal_frame_decode_group (body, NULL, NULL, NULL, NULL, &error));
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
     g_clear_error (&error);
+
+    g_assert_false (shoal_frame_decode_group (body, k, NULL, &group, NULL, &error));
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+    g_assert_null (group);
+    g_clear_error (&error);
+
+    g_assert_false (shoal_frame_decode_group (left_out, k, NULL, &group, NULL, &error));
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL);
+    g_assert_null (group);
+    g_clear_error (&error);
+    shoal_group_name_release (k);
   }
 
   /* From the header: at least 9 bytes, at most a message and a name. */

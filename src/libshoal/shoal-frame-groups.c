@@ -157,44 +157,24 @@ shoal_frame_group_prefix (guint8      *out,
   return SHOAL_FRAME_HEADER_SIZE + SHOAL_FRAME_SEQ_SIZE + 1 + group_length;
 }
 
-/**
- * shoal_frame_decode_group:
- * @body: a GROUP frame's body
- * @previous: (nullable): the group the GROUP frame before on the same link
- *   was to, a name from shoal_group_name_new(); or %NULL before the first
- * @out_seq: (out) (optional): the message's sequence number
- * @out_group: (out) (optional) (transfer full): the group the message was
- *   sent to, a name from shoal_group_name_new(): @previous with one more
- *   reference if the frame leaves the name out or writes the same one, which
- *   is then not judged again (a stream of messages to one group costs one
- *   check of its name, not one per message); otherwise a new, valid name
- * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
- * @error: return location for a %SHOAL_ERROR_PROTOCOL error
- *
- * Returns: %TRUE if the body holds a sequence number other than 0, a valid
- *   group name that fits in it (or none, after a frame that had one), and a
- *   payload of at most 16 MiB
- */
-gboolean
-shoal_frame_decode_group (GBytes   *body,
-                          gchar    *previous,
-                          guint64  *out_seq,
-                          gchar   **out_group,
-                          GBytes  **out_payload,
-                          GError  **error)
+/* Everything shoal_frame_decode_group() does not take the short way: a
+ * frame that names its group, and every malformed one. */
+static gboolean
+decode_group_slowly (GBytes        *body,
+                     const guint8  *data,
+                     gsize          size,
+                     gchar         *previous,
+                     guint64       *out_seq,
+                     gchar        **out_group,
+                     GBytes       **out_payload,
+                     GError       **error)
 {
-  gsize size;
-  const guint8 *data;
   guint64 seq_be;
   gsize length;
   gsize payload_offset;
   const gchar *name;
   gboolean same;
 
-  g_return_val_if_fail (body != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  data = g_bytes_get_data (body, &size);
   if (size < SHOAL_FRAME_GROUP_MIN_BODY)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_PROTOCOL,
@@ -210,7 +190,6 @@ shoal_frame_decode_group (GBytes   *body,
       return FALSE;
     }
 
-  /* Most GROUP frames leave the name out: they take the short way. */
   length = data[SHOAL_FRAME_SEQ_SIZE];
   name = (const gchar *) data + SHOAL_FRAME_SEQ_SIZE + 1;
   if (length == 0)
@@ -262,6 +241,61 @@ shoal_frame_decode_group (GBytes   *body,
     *out_group = same ? shoal_group_name_acquire (previous) : shoal_group_name_new_len (name, length);
   if (out_payload != NULL)
     *out_payload = g_bytes_new_from_bytes (body, payload_offset, size - payload_offset);
+  return TRUE;
+}
+
+/**
+ * shoal_frame_decode_group:
+ * @body: a GROUP frame's body
+ * @previous: (nullable): the group the GROUP frame before on the same link
+ *   was to, a name from shoal_group_name_new(); or %NULL before the first
+ * @out_seq: (out) (optional): the message's sequence number
+ * @out_group: (out) (optional) (transfer full): the group the message was
+ *   sent to, a name from shoal_group_name_new(): @previous with one more
+ *   reference if the frame leaves the name out or writes the same one, which
+ *   is then not judged again (a stream of messages to one group costs one
+ *   check of its name, not one per message); otherwise a new, valid name
+ * @out_payload: (out) (optional) (transfer full): the message, a slice of @body
+ * @error: return location for a %SHOAL_ERROR_PROTOCOL error
+ *
+ * Returns: %TRUE if the body holds a sequence number other than 0, a valid
+ *   group name that fits in it (or none, after a frame that had one), and a
+ *   payload of at most 16 MiB
+ */
+gboolean
+shoal_frame_decode_group (GBytes   *body,
+                          gchar    *previous,
+                          guint64  *out_seq,
+                          gchar   **out_group,
+                          GBytes  **out_payload,
+                          GError  **error)
+{
+  gsize size;
+  const guint8 *data;
+  guint64 seq_be;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Most GROUP frames leave the name out, after one that gave it: a sound
+   * one is judged in a few steps, as a broadcast is, and everything else
+   * the long way, which says what is wrong. */
+  data = g_bytes_get_data (body, &size);
+  if (G_UNLIKELY (previous == NULL || size < SHOAL_FRAME_GROUP_MIN_BODY ||
+                  data[SHOAL_FRAME_SEQ_SIZE] != 0 ||
+                  size - SHOAL_FRAME_GROUP_MIN_BODY > SHOAL_FRAME_MAX_MESSAGE))
+    return decode_group_slowly (body, data, size, previous, out_seq, out_group, out_payload, error);
+  memcpy (&seq_be, data, sizeof (seq_be));
+  if (G_UNLIKELY (seq_be == 0))
+    return decode_group_slowly (body, data, size, previous, out_seq, out_group, out_payload, error);
+
+  if (out_seq != NULL)
+    *out_seq = GUINT64_FROM_BE (seq_be);
+  if (out_group != NULL)
+    *out_group = shoal_group_name_acquire (previous);
+  if (out_payload != NULL)
+    *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_GROUP_MIN_BODY,
+                                           size - SHOAL_FRAME_GROUP_MIN_BODY);
   return TRUE;
 }
 
