@@ -7,7 +7,7 @@
 # and sender CPU against the broadcast's: a group message should cost no
 # more per delivery (the sender filters to the members and encodes once).
 # Beside them, once per bench, the instructions a delivery costs each kind,
-# at the sender and at the receivers, counted under valgrind: exact where
+# at the sender and at the recipients, counted under valgrind: steady where
 # the timings are not.
 #
 # Copyright 2026 The Shoal authors
@@ -76,7 +76,7 @@ def bench_groups(bench):
 # between the two runs is what the extra messages cost, without the start,
 # the handshakes and the stop, which both runs pay alike.
 def count_instructions(program, kind, count, rounds):
-    """Returns (sender, receivers): the instructions each side executed."""
+    """Returns (sender, sinks): the instructions each side executed."""
     out = tempfile.mkdtemp(prefix="shoal-bench-cachegrind-")
     try:
         proc = subprocess.Popen(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes",
@@ -92,7 +92,7 @@ def count_instructions(program, kind, count, rounds):
         if proc.returncode != 0:
             lines = [l for l in err.splitlines() if l.strip()]
             raise BenchError(f"valgrind {kind}: exit {proc.returncode}: {lines[-1] if lines else ''}")
-        sender = receivers = 0
+        sender = sinks = 0
         for path in glob.glob(os.path.join(out, "*.out")):
             with open(path) as f:
                 total = next((int(l.split()[1]) for l in f if l.startswith("summary:")), None)
@@ -103,8 +103,8 @@ def count_instructions(program, kind, count, rounds):
             if os.path.basename(path) == f"{proc.pid}.out":
                 sender += total
             else:
-                receivers += total
-        return sender, receivers
+                sinks += total
+        return sender, sinks
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -129,7 +129,10 @@ def bench_group_instructions(bench, program):
         except BenchError as e:
             error = str(e)
             per = {}
-    for side, what in ((None, "sender and receivers"), (0, "sender"), (1, "receivers")):
+    # The target is the sender's, as for its CPU time: it filters the
+    # members and encodes once. A member also reads the group's name and
+    # hands it on, which a broadcast has none of: printed, not judged.
+    for side, what in ((0, "sender"), (1, "recipients"), (None, "sender and recipients")):
         def figure(kind):
             return sum(per[kind]) if side is None else per[kind][side]
         values = [figure("group")] if per else []
@@ -137,8 +140,9 @@ def bench_group_instructions(bench, program):
         bench.report.add(group, f"to a group: instructions per delivery, {what}", values,
                          "instructions", baseline="broadcast to 4 peers, counted alike",
                          baseline_values=base, ratio=[values[0] / base[0]] if per else [],
-                         target=("ratio", "<=", 1.0, "≤ 1× the broadcast's"), note=error)
+                         target=("ratio", "<=", 1.0, "≤ 1× the broadcast's") if side == 0 else None,
+                         note=error)
     if per:
         log(f"  to a group: {sum(per['group']):.0f} instructions per delivery, broadcast "
             f"{sum(per['broadcast']):.0f} (sender {per['group'][0]:.0f} against "
-            f"{per['broadcast'][0]:.0f}, receivers {per['group'][1]:.0f} against {per['broadcast'][1]:.0f})")
+            f"{per['broadcast'][0]:.0f}, recipients {per['group'][1]:.0f} against {per['broadcast'][1]:.0f})")
