@@ -69,6 +69,8 @@ typedef struct {
   ShoalMesh *mesh;       /* (unowned) */
   ShoalLink *link;       /* (owned) */
   ShoalPeer *peer;       /* (owned) (nullable) set once established */
+  PeerEntry *entry;      /* (unowned) (nullable) @peer's entry once looked up, for the
+                            messages and acks it carries; cleared when the entry goes */
   gchar     *owner_key;  /* (owned) (nullable) the entry id or target key that dialled it */
   gboolean   owner_is_target;
   gchar     *fingerprint; /* (owned) of the key TLS proved */

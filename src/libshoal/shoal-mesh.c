@@ -212,10 +212,20 @@ remove_entry (ShoalMesh *self,
               PeerEntry *entry)
 {
   g_autoptr(ShoalPeer) peer = g_object_ref (entry->peer);
+  GHashTableIter iter;
+  gpointer value;
   guint position;
 
   shoal_mesh_delivery_fail_all (self, entry, "peer forgotten");
   g_hash_table_steal (self->entries, shoal_peer_get_id (peer));
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      LinkRecord *record = value;
+
+      if (record->entry == entry)
+        record->entry = NULL;
+    }
   if (g_list_store_find (self->peers, peer, &position))
     g_list_store_remove (self->peers, position);
 
