@@ -281,22 +281,24 @@ shoal_frame_decode_group (GBytes   *body,
    * one is judged in a few steps, as a broadcast is, and everything else
    * the long way, which says what is wrong. */
   data = g_bytes_get_data (body, &size);
-  if (G_UNLIKELY (previous == NULL || size < SHOAL_FRAME_GROUP_MIN_BODY ||
-                  data[SHOAL_FRAME_SEQ_SIZE] != 0 ||
-                  size - SHOAL_FRAME_GROUP_MIN_BODY > SHOAL_FRAME_MAX_MESSAGE))
-    return decode_group_slowly (body, data, size, previous, out_seq, out_group, out_payload, error);
-  memcpy (&seq_be, data, sizeof (seq_be));
-  if (G_UNLIKELY (seq_be == 0))
-    return decode_group_slowly (body, data, size, previous, out_seq, out_group, out_payload, error);
-
-  if (out_seq != NULL)
-    *out_seq = GUINT64_FROM_BE (seq_be);
-  if (out_group != NULL)
-    *out_group = shoal_group_name_acquire (previous);
-  if (out_payload != NULL)
-    *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_GROUP_MIN_BODY,
-                                           size - SHOAL_FRAME_GROUP_MIN_BODY);
-  return TRUE;
+  if (G_LIKELY (previous != NULL && size >= SHOAL_FRAME_GROUP_MIN_BODY &&
+                data[SHOAL_FRAME_SEQ_SIZE] == 0 &&
+                size - SHOAL_FRAME_GROUP_MIN_BODY <= SHOAL_FRAME_MAX_MESSAGE))
+    {
+      memcpy (&seq_be, data, sizeof (seq_be));
+      if (G_LIKELY (seq_be != 0))
+        {
+          if (out_seq != NULL)
+            *out_seq = GUINT64_FROM_BE (seq_be);
+          if (out_group != NULL)
+            *out_group = shoal_group_name_acquire (previous);
+          if (out_payload != NULL)
+            *out_payload = g_bytes_new_from_bytes (body, SHOAL_FRAME_GROUP_MIN_BODY,
+                                                   size - SHOAL_FRAME_GROUP_MIN_BODY);
+          return TRUE;
+        }
+    }
+  return decode_group_slowly (body, data, size, previous, out_seq, out_group, out_payload, error);
 }
 
 /**
