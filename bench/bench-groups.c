@@ -1,19 +1,28 @@
 /* bench-groups.c: a message to a group against a broadcast, per delivery
  *
- * One measuring node and eight sink processes on loopback; four sinks are
- * in the group "bench". In one run, alternating, the node sends COUNT
- * messages to the group (four deliveries each, out of eight peers) and
- * COUNT broadcasts to a node linked to four sinks only (four deliveries
- * each), until every sink says it has them all; one round of each is not
- * measured, and the order alternates. It prints one JSON object:
+ * Three measuring nodes in one process, and sink processes on loopback:
+ * the first node is linked to eight sinks, four of them in the group
+ * "bench"; the second and the third to four sinks each. In one run, in
+ * turns, the first sends COUNT messages to the group (four deliveries
+ * each, out of eight peers) and the other two COUNT broadcasts (four
+ * deliveries each), until every sink says it has them all; one round of
+ * each is not measured, and the order turns from round to round. The third
+ * is the control: a broadcast against an identical broadcast says how far
+ * apart two senders that do the same measure. It prints one JSON object:
  * deliveries per second and the sender's CPU time per delivery for each,
- * and their ratios, group over broadcast. A group message should cost no
+ * and their ratios to the broadcast's. A group message should cost no
  * more per delivery than a broadcast: the sender filters the members and
  * encodes the name and payload once, as a broadcast encodes its payload
  * once.
  *
+ * With --only, one kind alone, for counting instructions under valgrind:
+ * one node and eight sinks, to the four in the group or broadcast to four
+ * linked ones (the other four started all the same, so that as many
+ * processes take turns on the CPUs); the last line names the recipients'
+ * pids.
+ *
  *   bench-groups [--size BYTES] [--count N] [--rounds N]
- *   bench-groups --only group|broadcast [--size BYTES] [--count N] [--rounds N]
+ *   bench-groups --only group|broadcast [--layout SEED] [--size BYTES] [--count N] [--rounds N]
  *   bench-groups sink --count N [--group NAME]    (the helper)
  *
  * Copyright 2026 The Shoal authors
@@ -76,6 +85,15 @@ remove_tree (const gchar *path)
   g_rmdir (path);
 }
 
+/* --layout: 0, or a seed for where in memory the nodes land. GLib finds
+ * an instance's signal handlers in a hash table keyed by its address, and
+ * the lookup behind every message's signal costs one probe or several
+ * depending on it. Native runs spread over layouts from run to run;
+ * valgrind places memory the same way each time, so a count of
+ * instructions would be one layout's. A seeded block before each node
+ * moves it, and counts with several seeds sample the layouts. */
+static guint64 layout_seed;
+
 static ShoalNode *
 new_node (const gchar  *name,
           gchar       **state_dir_out)
@@ -86,6 +104,14 @@ new_node (const gchar  *name,
 
   if (state_dir == NULL)
     g_error ("state directory: %s", error->message);
+  if (layout_seed != 0)
+    {
+      static guint made;
+      guint64 mix = (layout_seed + made++) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+
+      /* Held for the process's life: what comes after it stays moved. */
+      (void) g_malloc (16 * (1 + (mix >> 56)));
+    }
   node = shoal_node_new (name, 0, state_dir);
   shoal_node_set_mdns (node, FALSE);
   /* Sinks told of each other would link up among themselves: the figures
@@ -183,6 +209,8 @@ cmd_sink (guint64      expect,
 
 /* ---- the measuring node ---- */
 
+static guint sinks_spawned;
+
 static Child *
 spawn_sink (guint64      expect,
             const gchar *group)
@@ -190,8 +218,10 @@ spawn_sink (guint64      expect,
   g_autoptr(GError) error = NULL;
   g_autofree gchar *self = g_file_read_link ("/proc/self/exe", &error);
   g_autofree gchar *expect_str = g_strdup_printf ("%" G_GUINT64_FORMAT, expect);
-  const gchar *argv[] = { NULL, "sink", "--count", expect_str, group ? "--group" : NULL, group,
-                          NULL };
+  g_autofree gchar *layout_str = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                  layout_seed != 0 ? layout_seed * 16 + ++sinks_spawned : 0);
+  const gchar *argv[] = { NULL, "sink", "--count", expect_str, "--layout", layout_str,
+                          group ? "--group" : NULL, group, NULL };
   Child *child = g_new0 (Child, 1);
   gint stdout_fd;
   FILE *out;
@@ -374,97 +404,152 @@ cmd_only (gboolean group,
   g_autoptr(GPtrArray) sinks = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
   g_autoptr(GBytes) payload = NULL;
   guint8 *data = g_malloc (MAX (size, 1));
+  g_autoptr(GString) recipients = NULL;
+  g_autoptr(GString) others = NULL;
   Sender sender = { 0 };
   gdouble wall = 0, cpu = 0;
 
   memset (data, 0x5a, size);
   payload = g_bytes_new_take (data, size);
-  for (guint i = 0; i < (group ? PEERS : MEMBERS); i++)
+  /* Under valgrind the processes' number sets how their turns on the
+   * CPUs fall, and with them how many frames each read finds: the
+   * broadcast's run has the same 8 sinks, of which it links to the even
+   * ones only, as the group's run sends to those only. */
+  for (guint i = 0; i < PEERS; i++)
     g_ptr_array_add (sinks, spawn_sink (count, group && i % 2 == 0 ? GROUP : NULL));
-  sender_start (&sender, sinks, group ? MEMBERS : 0);
+  if (group)
+    sender_start (&sender, sinks, MEMBERS);
+  else
+    {
+      g_autoptr(GPtrArray) linked = g_ptr_array_new ();
+
+      for (guint i = 0; i < sinks->len; i += 2)
+        g_ptr_array_add (linked, sinks->pdata[i]);
+      sender_start (&sender, linked, 0);
+    }
   for (guint r = 0; r < rounds; r++)
     measure (&sender, group, payload, count, &wall, &cpu);
+  /* Which sinks got the messages, by pid: a count of instructions per
+   * process tells the recipients from the others, whose work grows with
+   * the time a run takes, not with its messages. */
+  recipients = g_string_new ("[");
+  others = g_string_new ("[");
+  for (guint i = 0; i < sinks->len; i++)
+    {
+      GString *list = i % 2 == 0 ? recipients : others;
+
+      g_string_append_printf (list, "%s%d", list->len > 1 ? ", " : "",
+                              (gint) ((Child *) sinks->pdata[i])->pid);
+    }
+  g_string_append_c (recipients, ']');
+  g_string_append_c (others, ']');
   printf ("{\"bench\": \"shoal-groups\", \"only\": \"%s\", \"members\": %u, \"peers\": %u"
-          ", \"size\": %" G_GSIZE_FORMAT ", \"count\": %" G_GUINT64_FORMAT ", \"rounds\": %u}\n",
-          group ? "group" : "broadcast", MEMBERS, group ? PEERS : MEMBERS, size, count, rounds);
+          ", \"size\": %" G_GSIZE_FORMAT ", \"count\": %" G_GUINT64_FORMAT ", \"rounds\": %u"
+          ", \"recipients\": %s, \"others\": %s}\n",
+          group ? "group" : "broadcast", MEMBERS, group ? PEERS : MEMBERS, size, count, rounds,
+          recipients->str, others->str);
   sender_stop (&sender);
   return 0;
 }
+
+/* One measurement of each sender, the order turning from round to round
+ * through all six, so that none always follows the same one. */
+static const guint orders[6][3] = {
+  { 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 0, 2, 1 }, { 2, 1, 0 }, { 1, 0, 2 },
+};
 
 static int
 cmd_compare (gsize   size,
              guint64 count,
              guint   rounds)
 {
-  g_autoptr(GPtrArray) group_sinks = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
-  g_autoptr(GPtrArray) broadcast_sinks = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
-  g_autoptr(GArray) group_rate = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  g_autoptr(GArray) broadcast_rate = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  g_autoptr(GArray) group_cpu = g_array_new (FALSE, FALSE, sizeof (gdouble));
-  g_autoptr(GArray) broadcast_cpu = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  /* 0: to the group, 1: broadcast, 2: the same broadcast again, from a
+   * node of its own to sinks of their own: what two identical senders
+   * differ by in one run, which is what the timings can resolve. */
+  enum { GROUP_KIND, BROADCAST_KIND, CONTROL_KIND, KINDS };
+  GPtrArray *sinks[KINDS];
+  GArray *rate[KINDS];
+  GArray *cpu[KINDS];
   g_autoptr(GArray) ratios = g_array_new (FALSE, FALSE, sizeof (gdouble));
   g_autoptr(GArray) cpu_ratios = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr(GArray) control_ratios = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr(GArray) control_cpu_ratios = g_array_new (FALSE, FALSE, sizeof (gdouble));
   guint8 *data = g_malloc (MAX (size, 1));
   g_autoptr(GBytes) payload = NULL;
-  Sender group_sender = { 0 }, broadcast_sender = { 0 };
+  Sender senders[KINDS] = { { 0 } };
 
   memset (data, 0x5a, size);
   payload = g_bytes_new_take (data, size);
 
-  /* 8 peers, 4 in the group; and 4 peers for the broadcast. */
-  for (guint i = 0; i < PEERS; i++)
-    g_ptr_array_add (group_sinks, spawn_sink (count, i % 2 == 0 ? GROUP : NULL));
-  for (guint i = 0; i < MEMBERS; i++)
-    g_ptr_array_add (broadcast_sinks, spawn_sink (count, NULL));
-  sender_start (&group_sender, group_sinks, MEMBERS);
-  sender_start (&broadcast_sender, broadcast_sinks, 0);
+  /* 8 peers, 4 in the group; 4 peers for the broadcast, and 4 for its
+   * control. */
+  for (guint k = 0; k < KINDS; k++)
+    {
+      sinks[k] = g_ptr_array_new_with_free_func ((GDestroyNotify) child_free);
+      rate[k] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      cpu[k] = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      for (guint i = 0; i < (k == GROUP_KIND ? PEERS : MEMBERS); i++)
+        g_ptr_array_add (sinks[k], spawn_sink (count, k == GROUP_KIND && i % 2 == 0 ? GROUP : NULL));
+    }
+  for (guint k = 0; k < KINDS; k++)
+    sender_start (&senders[k], sinks[k], k == GROUP_KIND ? MEMBERS : 0);
 
   /* Whichever went first would also pay for warming up: the senders'
    * stores, the sinks' buffers, TCP's windows. One unmeasured round of
-   * each first, then the order alternates from round to round. */
-  {
-    gdouble wall, cpu;
+   * each first. */
+  for (guint k = 0; k < KINDS; k++)
+    {
+      gdouble wall, used;
 
-    measure (&group_sender, TRUE, payload, count, &wall, &cpu);
-    measure (&broadcast_sender, FALSE, payload, count, &wall, &cpu);
-  }
+      measure (&senders[k], k == GROUP_KIND, payload, count, &wall, &used);
+    }
   for (guint r = 0; r < rounds; r++)
     {
-      gdouble gw, gc, bw, bc, v;
+      gdouble wall[KINDS], used[KINDS], v;
 
-      if (r % 2 == 0)
+      for (guint i = 0; i < KINDS; i++)
         {
-          measure (&broadcast_sender, FALSE, payload, count, &bw, &bc);
-          measure (&group_sender, TRUE, payload, count, &gw, &gc);
+          guint k = orders[r % G_N_ELEMENTS (orders)][i];
+
+          measure (&senders[k], k == GROUP_KIND, payload, count, &wall[k], &used[k]);
         }
-      else
+      for (guint k = 0; k < KINDS; k++)
         {
-          measure (&group_sender, TRUE, payload, count, &gw, &gc);
-          measure (&broadcast_sender, FALSE, payload, count, &bw, &bc);
+          v = count * (gdouble) MEMBERS / wall[k];
+          g_array_append_val (rate[k], v);
+          v = used[k] * 1e6 / (count * (gdouble) MEMBERS);
+          g_array_append_val (cpu[k], v);
         }
-      v = count * (gdouble) MEMBERS / gw;
-      g_array_append_val (group_rate, v);
-      v = count * (gdouble) MEMBERS / bw;
-      g_array_append_val (broadcast_rate, v);
-      v = gc * 1e6 / (count * (gdouble) MEMBERS);
-      g_array_append_val (group_cpu, v);
-      v = bc * 1e6 / (count * (gdouble) MEMBERS);
-      g_array_append_val (broadcast_cpu, v);
-      v = bw / gw;  /* group deliveries/s over broadcast deliveries/s */
+      /* Rates over the broadcast's, CPU per delivery over the broadcast's. */
+      v = wall[BROADCAST_KIND] / wall[GROUP_KIND];
       g_array_append_val (ratios, v);
-      v = gc / bc;  /* group CPU per delivery over broadcast CPU per delivery */
+      v = used[GROUP_KIND] / used[BROADCAST_KIND];
       g_array_append_val (cpu_ratios, v);
+      v = wall[BROADCAST_KIND] / wall[CONTROL_KIND];
+      g_array_append_val (control_ratios, v);
+      v = used[CONTROL_KIND] / used[BROADCAST_KIND];
+      g_array_append_val (control_cpu_ratios, v);
     }
 
   printf ("{\"bench\": \"shoal-groups\", \"members\": %u, \"peers\": %u, \"size\": %" G_GSIZE_FORMAT
           ", \"count\": %" G_GUINT64_FORMAT ", \"rounds\": %u"
           ", \"group_deliveries_per_s\": %.1f, \"broadcast_deliveries_per_s\": %.1f"
+          ", \"control_deliveries_per_s\": %.1f"
           ", \"group_cpu_us_per_delivery\": %.3f, \"broadcast_cpu_us_per_delivery\": %.3f"
-          ", \"ratio\": %.3f, \"cpu_ratio\": %.3f}\n",
-          MEMBERS, PEERS, size, count, rounds, median (group_rate), median (broadcast_rate),
-          median (group_cpu), median (broadcast_cpu), median (ratios), median (cpu_ratios));
-  sender_stop (&group_sender);
-  sender_stop (&broadcast_sender);
+          ", \"control_cpu_us_per_delivery\": %.3f"
+          ", \"ratio\": %.3f, \"cpu_ratio\": %.3f"
+          ", \"control_ratio\": %.3f, \"control_cpu_ratio\": %.3f}\n",
+          MEMBERS, PEERS, size, count, rounds, median (rate[GROUP_KIND]), median (rate[BROADCAST_KIND]),
+          median (rate[CONTROL_KIND]), median (cpu[GROUP_KIND]), median (cpu[BROADCAST_KIND]),
+          median (cpu[CONTROL_KIND]), median (ratios), median (cpu_ratios), median (control_ratios),
+          median (control_cpu_ratios));
+  for (guint k = 0; k < KINDS; k++)
+    {
+      sender_stop (&senders[k]);
+      g_ptr_array_unref (sinks[k]);
+      g_array_unref (rate[k]);
+      g_array_unref (cpu[k]);
+    }
   return 0;
 }
 
@@ -476,13 +561,14 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree gchar *group = NULL;
   g_autofree gchar *only = NULL;
-  gint64 size = 64, count = 50000, rounds = 3;
+  gint64 size = 64, count = 50000, rounds = 3, layout = 0;
   const GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes per message", "BYTES" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Messages per measurement", "N" },
     { "rounds", 0, 0, G_OPTION_ARG_INT64, &rounds, "Measurements of each, alternating", "N" },
     { "group", 0, 0, G_OPTION_ARG_STRING, &group, "The group a sink joins (sink)", "NAME" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Measure one kind alone, ROUNDS times", "group|broadcast" },
+    { "layout", 0, 0, G_OPTION_ARG_INT64, &layout, "Move the nodes in memory by a seeded amount", "SEED" },
     { NULL }
   };
 
@@ -493,11 +579,13 @@ main (int   argc,
       fprintf (stderr, "bench-groups: %s\n", error->message);
       return 2;
     }
-  if (argc > 2 || size < 0 || size > 16 * 1024 * 1024 || count < 1 || rounds < 1 || rounds > 100)
+  if (argc > 2 || size < 0 || size > 16 * 1024 * 1024 || count < 1 || rounds < 1 || rounds > 100 ||
+      layout < 0)
     {
       fprintf (stderr, "usage: bench-groups [sink] [OPTIONS]; see --help\n");
       return 2;
     }
+  layout_seed = (guint64) layout;
   signal (SIGPIPE, SIG_IGN);
   g_timeout_add_seconds (1, tick_cb, NULL);
 
