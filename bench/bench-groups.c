@@ -23,7 +23,7 @@
  *
  *   bench-groups [--size BYTES] [--count N] [--rounds N]
  *   bench-groups --only group|broadcast [--layout SEED] [--size BYTES] [--count N] [--rounds N]
- *   bench-groups sink --count N [--group NAME]    (the helper)
+ *   bench-groups sink --count N [--layout SEED] [--group NAME]    (the helper)
  *
  * Copyright 2026 The Shoal authors
  * SPDX-License-Identifier: LGPL-2.1-or-later
