@@ -565,7 +565,7 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes per message", "BYTES" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Messages per measurement", "N" },
-    { "rounds", 0, 0, G_OPTION_ARG_INT64, &rounds, "Measurements of each, alternating", "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT64, &rounds, "Measurements of each, in turns", "N" },
     { "group", 0, 0, G_OPTION_ARG_STRING, &group, "The group a sink joins (sink)", "NAME" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "Measure one kind alone, ROUNDS times", "group|broadcast" },
     { "layout", 0, 0, G_OPTION_ARG_INT64, &layout, "Move the nodes in memory by a seeded amount", "SEED" },

@@ -6,10 +6,11 @@
 # peers) from the first and broadcasts (4 deliveries each) from the other
 # two, in turns, and prints each one's rate and sender CPU per delivery.
 # The control is a broadcast against a broadcast: how far apart two
-# identical senders measure in one run. The targets are on the instructions
-# a delivery costs, counted under valgrind for each kind, at the sender and
-# at the recipients: a group message should cost no more per delivery than
-# a broadcast (the sender filters to the members and encodes once).
+# identical senders measure in one run, which is the room the timed targets
+# leave. Beside them, the instructions a delivery costs each kind, counted
+# under valgrind at the sender and at the recipients; the sender's count
+# has a target. A group message should cost no more per delivery than a
+# broadcast (the sender filters to the members and encodes once).
 #
 # Copyright 2026 The Shoal authors
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -182,7 +183,7 @@ def bench_group_instructions(bench, program):
             per = {}
     # The target is the sender's: it filters the members and encodes once.
     # A member also reads the group's name and hands it on, which a
-    # broadcast has none of (some 25 instructions): printed, not judged.
+    # broadcast has none of (about 30 instructions): printed, not judged.
     # The broadcast's own pairs of counts are its control: how far one of
     # them came from their median is what the count cannot tell from none.
     for i, what in enumerate(("sender", "recipients", "sender and recipients")):
